@@ -1,0 +1,141 @@
+"""What the public sees, held in memory: the live release of each wizard, read from its immutable snapshot.
+
+Two levels, both per process:
+- the pointers (wizard slug → live release id) are read in one small query at most every
+  `settings.LIVE_POINTER_TTL` seconds, so every server process follows a publish or a rollback within that delay;
+- a release's snapshot is loaded once and never changes (releases are immutable), so it is kept until it stops
+  being live.
+The public site and the API read the tree only through here: a page costs at most the pointer query.
+"""
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+
+from cms.models import LiveRelease, Release
+
+DEFAULT_LANGUAGE = "fr"
+
+
+@dataclass
+class Step:
+    """One step of a live wizard."""
+
+    uid: str
+    path: str  # the step path: slugs below the root joined by "/"; "" for the wizard itself
+    slug: str
+    kind: str
+    texts: dict[str, dict[str, str]]  # field → language → text, only the languages that have one
+    parent: str | None
+    children: list[str] = field(default_factory=list)
+
+    def text(self, name: str, lang: str) -> tuple[str, str]:
+        """The field's text in `lang`, or else in French; with the language it really is in."""
+        values = self.texts.get(name, {})
+        if values.get(lang):
+            return values[lang], lang
+        return values.get(DEFAULT_LANGUAGE, ""), DEFAULT_LANGUAGE
+
+
+@dataclass
+class LiveWizard:
+    release_id: int
+    number: int
+    published_at: datetime
+    snapshot: dict[str, Any]
+    steps: dict[str, Step] = field(default_factory=dict)
+    links: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)  # key → name/url → language → text
+    # Derived values (rendered HTML, serialized JSON, …) that readers compute once per release.
+    memo: dict[Any, Any] = field(default_factory=dict)
+
+    @property
+    def slug(self) -> str:
+        return self.snapshot["wizard"]["slug"]
+
+    @property
+    def root(self) -> Step:
+        return self.steps[""]
+
+    def link_url(self, key: str, lang: str) -> str | None:
+        urls = self.links.get(key, {}).get("url", {})
+        return urls.get(lang) or urls.get(DEFAULT_LANGUAGE)
+
+    def link_urls(self, lang: str) -> dict[str, str]:
+        return {key: url for key in self.links if (url := self.link_url(key, lang))}
+
+    def remember(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """`compute()` once per release and key: a release never changes, so neither does what derives from it."""
+        try:
+            return self.memo[key]
+        except KeyError:
+            value = self.memo[key] = compute()
+            return value
+
+    @classmethod
+    def from_release(cls, release: Release) -> "LiveWizard":
+        live = cls(release.pk, release.number, release.published_at, release.snapshot)
+        live.links = {entry["key"]: entry for entry in release.snapshot.get("links", [])}
+
+        def add(entry: dict[str, Any], parent: Step | None) -> None:
+            path = "" if parent is None else f"{parent.path}/{entry['slug']}".lstrip("/")
+            texts = {name: entry[name] for name in ("title", "label", "body", "note") if name in entry}
+            step = Step(entry["uid"], path, entry["slug"], entry["kind"], texts, parent.path if parent else None)
+            live.steps[path] = step
+            if parent is not None:
+                parent.children.append(path)
+            for child in entry.get("children", []):
+                add(child, step)
+
+        add(release.snapshot["wizard"], None)
+        return live
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pointers: dict[str, int] = {}
+        self.read_at = float("-inf")
+        self.releases: dict[int, LiveWizard] = {}
+
+    def live_pointers(self) -> dict[str, int]:
+        if time.monotonic() - self.read_at > settings.LIVE_POINTER_TTL:
+            pointers = dict(LiveRelease.objects.values_list("slug", "release_id"))
+            with self.lock:
+                self.pointers, self.read_at = pointers, time.monotonic()
+                # Releases no longer live are dropped; the live ones stay loaded.
+                live_ids = set(pointers.values())
+                self.releases = {pk: wizard for pk, wizard in self.releases.items() if pk in live_ids}
+        return self.pointers
+
+    def wizard(self, slug: str) -> LiveWizard | None:
+        release_id = self.live_pointers().get(slug)
+        if release_id is None:
+            return None
+        if release_id not in self.releases:
+            loaded = LiveWizard.from_release(Release.objects.get(pk=release_id))
+            with self.lock:
+                self.releases.setdefault(release_id, loaded)
+        return self.releases[release_id]
+
+
+_cache = _Cache()
+
+
+def wizard(slug: str) -> LiveWizard | None:
+    """The live wizard published under `slug`, or None."""
+    return _cache.wizard(slug)
+
+
+def wizards() -> list[LiveWizard]:
+    """Every live wizard, by slug."""
+    return [found for slug in sorted(_cache.live_pointers()) if (found := _cache.wizard(slug))]
+
+
+def forget() -> None:
+    """Read the pointers again on the next request: for this process, after it published or rolled back."""
+    _cache.read_at = float("-inf")

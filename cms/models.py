@@ -1,0 +1,46 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from wizard.models import Node
+
+
+class Release(models.Model):
+    """An immutable snapshot of one wizard, in every language, as the public saw or will see it.
+
+    A database trigger (migration 0002) refuses any UPDATE of a release: what was published stays what it was.
+    """
+
+    wizard = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="releases")
+    number = models.PositiveIntegerField(help_text=_("1 for a wizard's first release, then 2, 3, …"))
+    snapshot = models.JSONField(help_text=_("The wizard in the exchange format, links included."))
+    content_hash = models.CharField(max_length=64, help_text=_("SHA-256 of the snapshot's canonical JSON."))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    published_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(_("why"), blank=True)
+
+    class Meta:
+        ordering = ["wizard", "-number"]
+        constraints = [models.UniqueConstraint(fields=["wizard", "number"], name="unique_release_number")]
+
+    def __str__(self) -> str:
+        return f"{self.snapshot['wizard']['slug']} #{self.number}"
+
+
+class LiveRelease(models.Model):
+    """The pointer that says which release of a wizard the public sees. Rolling back is moving it."""
+
+    wizard = models.OneToOneField(Node, on_delete=models.PROTECT, related_name="live", primary_key=True)
+    # The wizard's public slug, copied from the release so that the public site never reads the tree.
+    slug = models.CharField(max_length=80, unique=True)
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("live release")
+
+    def __str__(self) -> str:
+        return f"{self.slug} → #{self.release.number}"

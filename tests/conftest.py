@@ -1,0 +1,54 @@
+import os
+
+import pytest
+
+from cms.models import Release
+from tests import factories
+from wizard.models import Node
+
+# Playwright's sync API runs an event loop in the test thread; live_server's teardown then trips Django's guard.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """Debian's Chromium, kept off the network (playwright cannot download its own browser here)."""
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def wizard(db) -> Node:
+    return factories.make_wizard()
+
+
+@pytest.fixture
+def live_wizard(wizard: Node) -> Node:
+    factories.publish(wizard)
+    return wizard
+
+
+@pytest.fixture
+def release(live_wizard: Node) -> Release:
+    return live_wizard.releases.get()
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.make_user("admin", superuser=True)
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client

@@ -1,0 +1,81 @@
+"""Plain functions that make test data. Wizards are built through the importer, as real content is."""
+
+from typing import Any
+
+from django.contrib.auth.models import Group, User
+
+from cms import releases
+from cms.models import Release
+from wizard import exchange
+from wizard.models import Node
+
+LINKS = [
+    {
+        "key": "contact-center",
+        "name": {"fr": "Centre de contact", "nl": "Contactcenter"},
+        "url": {
+            "fr": "https://www.example.org/fr/contact",
+            "nl": "https://www.example.org/nl/contact",
+        },
+    },
+    {
+        "key": "portal",
+        "name": {"fr": "Portail"},
+        "url": {"fr": "https://portal.example.org/?lang=fr"},
+    },
+]
+
+
+def step(slug: str, kind: str = "task", children: list[dict[str, Any]] | None = None, **texts: Any) -> dict[str, Any]:
+    """A node entry of an exchange document; texts default to a French title made from the slug."""
+    entry: dict[str, Any] = {"slug": slug, "kind": kind, "title": {"fr": f"Titre {slug}", "nl": f"Titel {slug}"}}
+    entry.update({name: value if isinstance(value, dict) else {"fr": value} for name, value in texts.items()})
+    if children:
+        entry["children"] = children
+    return entry
+
+
+def document(slug: str = "demo", children: list[dict[str, Any]] | None = None, **texts: Any) -> dict[str, Any]:
+    """A small wizard: a profile choice with two profiles, each with tasks, and an information page."""
+    if children is None:
+        children = [
+            step(
+                "profiles",
+                "choice",
+                [
+                    step(
+                        "citizen",
+                        "choice",
+                        [
+                            step("apply", body="Contactez [le centre](link:contact-center)."),
+                            step("renew", body="Voir [demander](node:profiles/citizen/apply)."),
+                        ],
+                        label="Citoyen",
+                    ),
+                    step("company", "choice", [step("apply", body="[Portail](link:portal)")], label="Entreprise"),
+                ],
+                label="Commencer",
+            ),
+            step("contact", "info", body="Appelez [le centre](link:contact-center)."),
+        ]
+    root = step(slug, "start", children, **texts)
+    return {"format": exchange.FORMAT, "wizard": root, "links": LINKS, "end": slug}
+
+
+def make_wizard(slug: str = "demo", **kwargs: Any) -> Node:
+    return exchange.load(document(slug, **kwargs))
+
+
+def publish(wizard: Node, user: User | None = None, note: str = "") -> Release:
+    release = releases.create(wizard, user=user, note=note)
+    releases.make_live(release)
+    return release
+
+
+def make_user(username: str, *groups: str, staff: bool = True, superuser: bool = False) -> User:
+    user = User.objects.create_user(username, f"{username}@example.org", "a-long-test-password")
+    user.is_staff, user.is_superuser = staff, superuser
+    user.save()
+    for name in groups:
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
+    return user

@@ -1,0 +1,162 @@
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TabbedTranslationAdmin
+from reversion.admin import VersionAdmin
+from reversion.models import Version
+from treebeard.admin import TreeAdmin
+from treebeard.forms import MoveNodeForm, movenodeform_factory
+
+from wizard import history, tree
+from wizard.models import LinkTarget, Node
+
+URL_FIELD = {models.URLField: {"assume_scheme": "https"}}
+
+
+class NodeForm(MoveNodeForm):
+    """Treebeard's placement fields, plus the rules that depend on where the step ends up."""
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        reference = self.cleaned_data.get("treebeard_ref_node")
+        position = self.cleaned_data.get("treebeard_position", "")
+        parent = tree.parent_for(reference, position)
+        try:
+            if self.instance.pk is None:
+                self.instance.validate_placement(parent)
+            elif reference is not None or self.instance.depth > 1:
+                tree.check_move(self.instance, parent)
+        except ValidationError as error:
+            self._update_errors(error)
+
+
+@admin.register(Node)
+class NodeAdmin(TreeAdmin, TabbedTranslationAdmin, VersionAdmin):
+    form = movenodeform_factory(Node, form=NodeForm)
+    list_display = ("title", "slug", "kind", "updated_at")
+    search_fields = ("slug", "title_fr", "title_nl", "title_de", "title_en", "body_fr")
+    list_filter = ("kind",)
+    readonly_fields = ("uid", "step_address", "used_by")
+    fieldsets = (
+        (None, {"fields": ("kind", "slug", "title", "label", "body", "note")}),
+        (_("Place in the wizard"), {"fields": ("treebeard_position", "treebeard_ref_node")}),
+        (_("References"), {"classes": ("collapse",), "fields": ("uid", "step_address", "used_by")}),
+    )
+    history_latest_first = True
+
+    @admin.display(description=_("step path (for node: references)"))
+    def step_address(self, node: Node) -> str:
+        return node.get_step_path() if node.pk else "–"
+
+    @admin.display(description=_("referred to by"))
+    def used_by(self, node: Node) -> str:
+        found = tree.referrers(node) if node.pk else []
+        return format_html_join(", ", '<a href="{}">{}</a>', ((_change_url(step), step) for step in found)) or "–"
+
+    def save_model(self, request: HttpRequest, obj: Node, form: forms.Form, change: bool) -> None:
+        old_path = Node.objects.get(pk=obj.pk).get_step_path() if change else ""
+        super().save_model(request, obj, form, change)
+        self._follow_references(request, form.instance, old_path)
+
+    def _follow_references(self, request: HttpRequest, node: Node, old_path: str) -> None:
+        node.refresh_from_db()
+        rewritten = tree.rewrite_references(node.get_wizard(), old_path, node.get_step_path())
+        if rewritten:
+            names = ", ".join(str(step) for step in rewritten)
+            messages.info(request, _("References to this step were updated in: %s.") % names)
+
+    @transaction.atomic
+    def move_node(self, request: HttpRequest) -> HttpResponse:
+        """Drag and drop in the tree: check the move first, and keep references pointing at the moved step."""
+        node = Node.objects.filter(pk=request.POST.get("node")).first()
+        target = Node.objects.filter(pk=request.POST.get("target")).first()
+        if node is None or target is None or not self.has_change_permission(request, node):
+            return super().move_node(request)
+        relation = "child" if request.POST.get("relation") == "child" else "left"
+        try:
+            tree.check_move(node, tree.parent_for(target, relation))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return HttpResponseBadRequest(" ".join(error.messages))
+        old_path = node.get_step_path()
+        response = super().move_node(request)
+        if response.status_code == 200:
+            self._follow_references(request, node, old_path)
+        return response
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None) -> HttpResponse:
+        node = self.get_object(request, object_id)
+        found = tree.referrers(node) if node else []
+        if found and request.method == "POST":
+            messages.error(request, _("This step is still linked from other steps; change those links first."))
+            return HttpResponseRedirect(request.path)
+        extra_context = {**(extra_context or {}), "referrers": [(step, _change_url(step)) for step in found]}
+        return super().delete_view(request, object_id, extra_context)
+
+    # Revert and recover restore content, never position (wizard/history.py says why).
+    def revision_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None) -> Any:
+        version = get_object_or_404(Version, pk=version_id, object_id=object_id)
+        node = get_object_or_404(Node, pk=object_id)
+        if not self.has_change_permission(request, node):
+            raise PermissionDenied
+        return self._confirm_history(request, version, node, history.revert, _("Revert “%s”") % node)
+
+    def recover_view(self, request: HttpRequest, version_id: str, extra_context: Any = None) -> Any:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        version = get_object_or_404(Version, pk=version_id)
+        return self._confirm_history(request, version, None, history.recover, _("Recover “%s”") % version.object_repr)
+
+    def _confirm_history(
+        self, request: HttpRequest, version: Version, node: Node | None, action: Any, title: str
+    ) -> Any:
+        if request.method == "POST":
+            try:
+                node = action(version, user=request.user)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("Done: “%s” has the content of that version again.") % node)
+                return HttpResponseRedirect(_change_url(node))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            "version": version,
+            "node": node,
+            "changes": history.changes(version, node),
+        }
+        return TemplateResponse(request, "admin/wizard/node/history_confirm.html", context)
+
+
+def _change_url(node: Node) -> str:
+    return reverse("admin:wizard_node_change", args=[node.pk])
+
+
+@admin.register(LinkTarget)
+class LinkTargetAdmin(TabbedTranslationAdmin, VersionAdmin):
+    list_display = ("key", "name", "url")
+    search_fields = ("key", "name_fr", "name_nl", "url_fr", "url_nl", "url_de", "url_en")
+    readonly_fields = ("usages",)
+    formfield_overrides = URL_FIELD
+    fields = ("key", "name", "url", "usages")
+
+    @admin.display(description=_("used in"))
+    def usages(self, target: LinkTarget) -> str:
+        if not target.pk:
+            return "–"
+        rows = format_html_join(
+            "",
+            '<li><a href="{}">{}</a> <small>({})</small></li>',
+            ((_change_url(n), n, cols) for n, cols in target.get_usages()),
+        )
+        return format_html("<ul>{}</ul>", rows) if rows else _("not used by any step")

@@ -1,0 +1,170 @@
+"""Markdown for wizard bodies: `link:KEY` and `node:PATH` references, resolved per language, then sanitized.
+
+Rendering never fails on content: a reference that cannot be resolved renders as plain text. Editors are told
+about such references before that can happen, by `problems()`, which the admin forms and the importer call.
+"""
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import nh3
+from django.utils.translation import gettext, override
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+LINK_SCHEME = "link:"
+NODE_SCHEME = "node:"
+# What an editor may write straight into a body besides references.
+SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+
+ALLOWED_TAGS = {
+    "a", "p", "br", "strong", "em", "ul", "ol", "li", "blockquote", "code", "pre", "hr",
+    "h2", "h3", "h4", "span", "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "class", "rel", "lang", "hreflang"},
+    "span": {"class", "lang"},
+    "th": {"align"},
+    "td": {"align"},
+}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One link found in a Markdown text: its target as written and the text shown for it."""
+
+    href: str
+    text: str
+
+    @property
+    def kind(self) -> str:
+        """ "link", "node", "url" (a safe external URL written in full) or "unsafe"."""
+        if self.href.startswith(LINK_SCHEME):
+            return "link"
+        if self.href.startswith(NODE_SCHEME):
+            return "node"
+        return "url" if urlsplit(self.href).scheme.lower() in SAFE_SCHEMES else "unsafe"
+
+    @property
+    def target(self) -> str:
+        """The key, the step path or the URL."""
+        kind = self.kind
+        if kind == "link":
+            return self.href.removeprefix(LINK_SCHEME).strip()
+        if kind == "node":
+            return self.href.removeprefix(NODE_SCHEME).strip().strip("/")
+        return self.href
+
+
+@lru_cache(maxsize=1)
+def parser() -> MarkdownIt:
+    # Raw HTML is off: an editor's "<script>" shows as text. Our own link check replaces markdown-it's,
+    # which would silently drop javascript: links instead of letting us report them.
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    md.validateLink = lambda url: True
+    return md
+
+
+def _links(tokens: list[Token]) -> Iterator[tuple[list[Token], int, int]]:
+    """Each link as (inline children, index of link_open, index of link_close)."""
+    for block in tokens:
+        children = block.children or []
+        opened = None
+        for index, token in enumerate(children):
+            if token.type == "link_open":
+                opened = index
+            elif token.type == "link_close" and opened is not None:
+                yield children, opened, index
+                opened = None
+
+
+def references(text: str) -> list[Reference]:
+    """Every link and image in `text`, in order."""
+    found = []
+    for block in parser().parse(text or ""):
+        for token in block.children or []:
+            if token.type == "image":
+                found.append(Reference(href=str(token.attrs.get("src", "")), text=token.content))
+    for children, start, end in _links(parser().parse(text or "")):
+        label = "".join(token.content for token in children[start + 1 : end])
+        found.append(Reference(href=str(children[start].attrs.get("href", "")), text=label))
+    return found
+
+
+def problems(text: str, *, link_keys: set[str], node_paths: set[str]) -> list[str]:
+    """What is wrong with the references of `text`, one sentence each; empty when all resolve."""
+    messages = []
+    for block in parser().parse(text or ""):
+        if any(token.type == "image" for token in block.children or []):
+            messages.append("Images are not supported in a body; link to the page that shows them instead.")
+            break
+    for ref in references(text):
+        kind, target = ref.kind, ref.target
+        if kind == "link" and target not in link_keys:
+            messages.append(f"“{ref.text}” points to the link target “{target}”, which does not exist.")
+        elif kind == "node" and target not in node_paths:
+            messages.append(f"“{ref.text}” points to the step “{target}”, which does not exist in this wizard.")
+        elif kind == "unsafe" and ref.href:
+            messages.append(
+                f"“{ref.text}” points to “{ref.href}”: only link:, node:, https:, http:, mailto: and tel: "
+                "targets are allowed."
+            )
+        elif kind == "unsafe":
+            messages.append(f"“{ref.text}” has an empty link target.")
+    return messages
+
+
+def render(
+    text: str,
+    *,
+    lang: str,
+    links: Mapping[str, str],
+    node_url: Callable[[str], str | None],
+) -> str:
+    """Markdown → sanitized HTML for one language.
+
+    `links` maps a link target's key to its URL in `lang`; `node_url` turns a step path into the URL to show,
+    or None when there is no such step. External links are marked for sighted and screen-reader users alike.
+    """
+    if not text:
+        return ""
+    md = parser()
+    tokens = md.parse(text)
+    with override(lang):
+        leaving = gettext("(external site)")
+    # Backwards, so that inserting a marker does not shift the links still to come.
+    for children, start, end in reversed(list(_links(tokens))):
+        opening, closing = children[start], children[end]
+        ref = Reference(href=str(opening.attrs.get("href", "")), text="")
+        kind = ref.kind
+        if kind == "link":
+            url = links.get(ref.target)
+        elif kind == "node":
+            url = node_url(ref.target)
+        else:
+            url = ref.href if kind == "url" else None
+        if not url:
+            # An unresolved reference degrades to its text; validation keeps this from being published.
+            opening.tag = closing.tag = "span"
+            opening.attrs = {}
+            continue
+        opening.attrs = {"href": url}
+        if kind in {"link", "url"} and urlsplit(url).scheme in {"http", "https"}:
+            opening.attrs.update({"class": "external", "rel": "noopener"})
+            marker = Token("html_inline", "", 0, content=f' <span class="visually-hidden">{leaving}</span>')
+            children.insert(end, marker)
+    html = md.renderer.render(tokens, md.options, {})
+    return sanitize(html)
+
+
+def sanitize(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=set(SAFE_SCHEMES),
+        link_rel=None,
+        strip_comments=True,
+    )

@@ -1,0 +1,189 @@
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator, URLValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
+
+from wizard import markdown
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    _("Use lowercase letters, digits and single hyphens, for example “local-manager”."),
+)
+# Fields that modeltranslation turns into one column per language (wizard/translation.py registers them).
+NODE_TEXT_FIELDS = ("title", "label", "body", "note")
+MARKDOWN_FIELDS = ("body", "note")
+LINK_TEXT_FIELDS = ("name", "url")
+# Treebeard's bookkeeping: where a node is, never what it says. A revert must not write these back.
+POSITION_FIELDS = ("path", "depth", "numchild")
+
+
+class NodeQuerySet(MP_NodeQuerySet):
+    def wizards(self) -> "NodeQuerySet":
+        return self.filter(depth=1)
+
+
+class NodeManager(MP_NodeManager):
+    def get_queryset(self) -> NodeQuerySet:
+        # MP_NodeManager builds its own queryset class by name, so from_queryset() would not take effect.
+        return NodeQuerySet(self.model, using=self._db).order_by("path")
+
+    def wizards(self) -> NodeQuerySet:
+        return self.get_queryset().wizards()
+
+
+class Node(MP_Node):
+    """A root node is a wizard; its descendants are the wizard's steps, in the order editors give them."""
+
+    class Kind(models.TextChoices):
+        START = "start", _("start page")
+        INFO = "info", _("information page")
+        CHOICE = "choice", _("choice")
+        TASK = "task", _("task")
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    slug = models.CharField(
+        max_length=80,
+        validators=[slug_validator],
+        help_text=_("The same in every language; part of the page's address, unique among its siblings."),
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TASK)
+    title = models.CharField(_("title"), max_length=250)
+    label = models.CharField(
+        _("label"), max_length=250, blank=True, help_text=_("The text of the choice that leads to this step.")
+    )
+    body = models.TextField(
+        _("body"),
+        blank=True,
+        help_text=_("Markdown. Link with [text](link:KEY) to a link target and [text](node:PATH) to a step."),
+    )
+    note = models.TextField(_("note"), blank=True, help_text=_("Markdown, shown after the body."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = NodeManager()
+
+    class Meta:
+        verbose_name = _("step")
+        verbose_name_plural = _("steps")
+        constraints = [
+            # Roots never change slug under a sibling's feet, so this one can be a plain database rule;
+            # uniqueness among deeper siblings is checked in validate_placement (see there why).
+            models.UniqueConstraint(fields=["slug"], condition=Q(depth=1), name="unique_wizard_slug"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.slug
+
+    @property
+    def is_wizard(self) -> bool:
+        return self.depth == 1
+
+    def get_wizard(self) -> "Node":
+        return self if self.is_wizard else Node.objects.get(path=self.path[: self.steplen])
+
+    def get_step_path(self) -> str:
+        """The slugs from below the wizard root down to this step, joined by "/" ("" for the wizard)."""
+        ancestors = Node.objects.filter(path__in=self._ancestor_paths()[1:]).order_by("depth")
+        return "/".join([*ancestors.values_list("slug", flat=True), self.slug]) if not self.is_wizard else ""
+
+    def _ancestor_paths(self) -> list[str]:
+        return [self.path[:end] for end in range(self.steplen, len(self.path), self.steplen)]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pk and self.path:
+            self.validate_placement(Node.objects.get_parent(self))
+
+    def validate_placement(self, parent: "Node | None", *, references: bool = True) -> None:
+        """Check the rules that depend on where the node stands: kind, sibling slugs, references.
+
+        Not a unique index: treebeard renumbers sibling subtrees one row at a time when it reorders them,
+        so an index on (parent path, slug) would trip over two profiles that both have a "find-managers" task.
+        """
+        errors: dict[str, list[str]] = {}
+        if parent is None and self.kind != self.Kind.START:
+            errors.setdefault("kind", []).append(_("A wizard (a root step) is a start page."))
+        if parent is not None and self.kind == self.Kind.START:
+            errors.setdefault("kind", []).append(_("Only a wizard's root is a start page."))
+        siblings = Node.objects.get_children(parent) if parent else Node.objects.wizards()
+        if siblings.filter(slug=self.slug).exclude(pk=self.pk).exists():
+            errors.setdefault("slug", []).append(_("Another step at this place already has the slug “%s”.") % self.slug)
+        if references:
+            wizard = parent.get_wizard() if parent else self
+            node_paths = set(wizard_step_paths(wizard)) if wizard.pk else set()
+            link_keys = set(LinkTarget.objects.values_list("key", flat=True))
+            for name in MARKDOWN_FIELDS:
+                for lang in settings.WIZARD_LANGUAGES:
+                    column = f"{name}_{lang}"
+                    text = getattr(self, column) or ""
+                    for message in markdown.problems(text, link_keys=link_keys, node_paths=node_paths):
+                        errors.setdefault(column, []).append(message)
+        if errors:
+            raise ValidationError(errors)
+
+
+def wizard_step_paths(wizard: "Node") -> dict[str, "Node"]:
+    """Every step of a wizard by its step path, in tree order, in one query."""
+    step_paths: dict[str, str] = {}  # treebeard path → step path
+    found: dict[str, Node] = {}
+    for node in Node.objects.get_tree(wizard):
+        if node.depth == wizard.depth:
+            step_paths[node.path] = ""
+            continue
+        prefix = step_paths[node.path[: -node.steplen]]
+        step_paths[node.path] = f"{prefix}/{node.slug}" if prefix else node.slug
+        found[step_paths[node.path]] = node
+    return found
+
+
+class LinkTarget(models.Model):
+    """An external destination, edited once and used everywhere by its key, with a URL per language."""
+
+    key = models.CharField(
+        max_length=80,
+        unique=True,
+        validators=[slug_validator],
+        help_text=_("Stable: bodies refer to it as link:KEY. Renaming it breaks those references."),
+    )
+    name = models.CharField(_("name"), max_length=250)
+    url = models.URLField(
+        _("URL"),
+        max_length=1000,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=_("The page in this language; a language left empty uses the French page."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("link target")
+        verbose_name_plural = _("link targets")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key})"
+
+    def get_usages(self) -> list[tuple[Node, str]]:
+        """The steps whose body or note refer to this target, with the field columns that do."""
+        reference = f"{markdown.LINK_SCHEME}{self.key}"
+        query = Q()
+        for name in MARKDOWN_FIELDS:
+            for lang in settings.WIZARD_LANGUAGES:
+                query |= Q(**{f"{name}_{lang}__contains": reference})
+        usages = []
+        for node in Node.objects.filter(query).order_by("path"):
+            columns = [
+                f"{name}_{lang}"
+                for name in MARKDOWN_FIELDS
+                for lang in settings.WIZARD_LANGUAGES
+                if any(
+                    ref.kind == "link" and ref.target == self.key
+                    for ref in markdown.references(getattr(node, f"{name}_{lang}") or "")
+                )
+            ]
+            if columns:
+                usages.append((node, ", ".join(columns)))
+        return usages
