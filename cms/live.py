@@ -78,8 +78,15 @@ class LiveWizard:
 
     @classmethod
     def from_release(cls, release: Release) -> "LiveWizard":
-        live = cls(release.pk, release.number, release.published_at, release.snapshot)
-        live.links = {entry["key"]: entry for entry in release.snapshot.get("links", [])}
+        return cls.from_snapshot(
+            release.snapshot, release_id=release.pk, number=release.number, at=release.published_at
+        )
+
+    @classmethod
+    def from_snapshot(cls, snapshot: dict[str, Any], *, release_id: int, number: int, at: datetime) -> "LiveWizard":
+        """A wizard to show from any snapshot: a release's, or a draft frozen for a preview (release_id 0)."""
+        live = cls(release_id, number, at, snapshot)
+        live.links = {entry["key"]: entry for entry in snapshot.get("links", [])}
 
         def add(entry: dict[str, Any], parent: Step | None) -> None:
             path = "" if parent is None else f"{parent.path}/{entry['slug']}".lstrip("/")
@@ -91,7 +98,7 @@ class LiveWizard:
             for child in entry.get("children", []):
                 add(child, step)
 
-        add(release.snapshot["wizard"], None)
+        add(snapshot["wizard"], None)
         return live
 
 

@@ -44,3 +44,33 @@ class LiveRelease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slug} → #{self.release.number}"
+
+
+class LinkCheck(models.Model):
+    """What the link checker last found about one external URL (cms/linkcheck/ fills it in)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("not checked yet")
+        OK = "ok", _("working")
+        REDIRECT = "redirect", _("permanently redirected")
+        UNSTABLE = "unstable", _("failed once")
+        BROKEN = "broken", _("broken")
+        REFUSED = "refused", _("not checked: private address")
+
+    url = models.URLField(max_length=1000, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    final_url = models.URLField(max_length=1000, blank=True)
+    error = models.TextField(blank=True)
+    response_ms = models.PositiveIntegerField(null=True, blank=True)
+    first_failure_at = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["url"]
+        verbose_name = _("link check")
+
+    def __str__(self) -> str:
+        return f"{self.url}: {self.get_status_display()}"

@@ -46,8 +46,12 @@ def create(
 
 
 @transaction.atomic
-def make_live(release: Release) -> LiveRelease:
-    """Point the public at `release`: the site and the API follow within their pointer cache's delay."""
+def make_live(release: Release, *, event: str = "publish") -> LiveRelease:
+    """Point the public at `release`: the site and the API follow within their pointer cache's delay.
+
+    Every change of what the public sees goes through here; `event` ("publish" or "rollback") says why, for
+    whatever must follow a change of the live content (webhooks, notifications).
+    """
     pointer, _created = LiveRelease.objects.select_for_update().update_or_create(
         wizard_id=release.wizard_id,
         defaults={"release": release, "slug": release.snapshot["wizard"]["slug"], "changed_at": timezone.now()},
