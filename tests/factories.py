@@ -1,5 +1,6 @@
 """Plain functions that make test data. Wizards are built through the importer, as real content is."""
 
+import copy
 from typing import Any
 
 from django.contrib.auth.models import Group, User
@@ -59,7 +60,7 @@ def document(slug: str = "demo", children: list[dict[str, Any]] | None = None, *
             step("contact", "info", body="Appelez [le centre](link:contact-center)."),
         ]
     root = step(slug, "start", children, **texts)
-    return {"format": exchange.FORMAT, "wizard": root, "links": LINKS, "end": slug}
+    return {"format": exchange.FORMAT, "wizard": root, "links": copy.deepcopy(LINKS), "end": slug}
 
 
 def make_wizard(slug: str = "demo", **kwargs: Any) -> Node:

@@ -164,7 +164,9 @@ def read(data: bytes) -> dict[str, Any]:
             ["The file has no end marker (its last line should be “end: <wizard slug>”): it was cut short."]
         )
     if document["end"] != slug:
-        raise ExchangeError([f"The end marker “{document['end']}” does not match the wizard's slug “{slug}”."])
+        raise ExchangeError(
+            [f"The end marker “{document['end']}” does not match the wizard's slug “{slug}”: was the file cut short?"]
+        )
     problems = check(document)
     if problems:
         raise ExchangeError(problems)

@@ -1,7 +1,7 @@
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 
 from wizard import exchange
 from wizard.models import Node
@@ -14,6 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("slug", metavar="SLUG")
         parser.add_argument("-o", "--output", type=Path, metavar="FILE")
 
+    @no_translations  # messages in one language, English, like the rest of the command
     def handle(self, *args: Any, **options: Any) -> None:
         wizard = Node.objects.wizards().filter(slug=options["slug"]).first()
         if wizard is None:

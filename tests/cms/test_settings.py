@@ -1,0 +1,61 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "SECRET_KEY": "a-production-secret-that-is-long-and-random-0123456789-abcdefghijklmnop",
+    "ALLOWED_HOSTS": "wizard.example.be",
+    "HTTPS_ONLY": "1",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    # The test run itself sets DJANGO_ALLOW_ASYNC_UNSAFE (for Playwright); a deployment never does.
+    ignored = {*PRODUCTION, "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {key: value for key, value in os.environ.items() if key not in ignored}
+    return subprocess.run(
+        [sys.executable, "-W", "error", "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_a_fresh_checkout_runs_with_no_environment_variable():
+    result = manage("check", "--database", "default", DATABASE_URL="sqlite:///:memory:")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_every_response_carries_the_security_headers(client):
+    response = client.get("/admin/login/")
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "camera=()" in response["Permissions-Policy"]
+
+
+@pytest.mark.django_db
+def test_the_admin_login_is_throttled_after_five_wrong_passwords(client, admin_user):
+    for _ in range(5):
+        client.post("/admin/login/", {"username": "admin", "password": "wrong"}, REMOTE_ADDR="10.0.0.1")
+    response = client.post(
+        "/admin/login/", {"username": "admin", "password": "a-long-test-password"}, REMOTE_ADDR="10.0.0.1"
+    )
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session

@@ -1,0 +1,201 @@
+from typing import Any
+
+import pytest
+import reversion
+from reversion.models import Version
+from reversion.revisions import _get_options
+
+from wizard.models import LinkTarget, Node, wizard_step_paths
+
+
+def step(wizard: Node, path: str) -> Node:
+    return wizard_step_paths(wizard)[path]
+
+
+def form_data(client, url: str, **changes: Any) -> dict[str, Any]:
+    """What the admin form would post back unchanged, with `changes` applied."""
+    form = client.get(url).context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        data[name] = "" if value is None else getattr(value, "pk", value)
+    data.update(changes)
+    return data
+
+
+def change_url(node: Node) -> str:
+    return f"/admin/wizard/node/{node.pk}/change/"
+
+
+def test_reversion_is_registered_after_modeltranslation_so_translations_are_versioned(db):
+    fields = _get_options(Node).fields
+    assert {"title_fr", "title_nl", "title_de", "title_en", "body_nl", "note_en"} <= set(fields)
+    assert {"url_fr", "url_nl", "url_de", "url_en"} <= set(_get_options(LinkTarget).fields)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/",
+        "/admin/wizard/node/",
+        "/admin/wizard/node/add/",
+        "/admin/wizard/linktarget/",
+        "/admin/wizard/node/recover/",
+    ],
+)
+def test_admin_pages_open(admin_client, wizard, url):
+    assert admin_client.get(url).status_code == 200
+
+
+def test_every_admin_save_makes_a_version_with_its_author_and_translations(admin_client, admin_user, wizard):
+    contact = step(wizard, "contact")
+    data = form_data(admin_client, change_url(contact), title_nl="Contact opnemen")
+    response = admin_client.post(change_url(contact), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    version = Version.objects.get_for_object(contact).first()
+    assert version.revision.user == admin_user
+    assert version.field_dict["title_nl"] == "Contact opnemen"
+    assert version.revision.comment
+
+
+def test_the_form_explains_a_bad_reference_and_saves_nothing(admin_client, wizard):
+    contact = step(wizard, "contact")
+    data = form_data(admin_client, change_url(contact), body_nl="Bel [ons](link:nowhere).")
+    response = admin_client.post(change_url(contact), data)
+    assert response.status_code == 200
+    assert "“nowhere”, which does not exist" in response.content.decode()
+    contact.refresh_from_db()
+    assert not contact.body_nl
+
+
+def test_adding_a_step_with_a_sibling_slug_is_refused(admin_client, wizard):
+    citizen = step(wizard, "profiles/citizen")
+    data = form_data(
+        admin_client,
+        "/admin/wizard/node/add/",
+        slug="apply",
+        kind="task",
+        title_fr="Encore",
+        treebeard_position="first-child",
+        treebeard_ref_node=citizen.pk,
+    )
+    response = admin_client.post("/admin/wizard/node/add/", data)
+    assert response.status_code == 200
+    assert "already has the slug" in response.content.decode()
+    assert Node.objects.count() == 8
+
+
+def test_renaming_a_step_rewrites_the_references_to_it(admin_client, wizard):
+    apply = step(wizard, "profiles/citizen/apply")
+    response = admin_client.post(change_url(apply), form_data(admin_client, change_url(apply), slug="request"))
+    assert response.status_code == 302
+    renew = step(wizard, "profiles/citizen/renew")
+    assert renew.body_fr == "Voir [demander](node:profiles/citizen/request)."
+
+
+def test_drag_and_drop_keeps_references_and_a_sound_tree(admin_client, wizard):
+    renew, company = step(wizard, "profiles/citizen/renew"), step(wizard, "profiles/company")
+    contact = step(wizard, "contact")
+    contact.body_fr = "[Renouveler](node:profiles/citizen/renew)"
+    contact.save()
+    response = admin_client.post(
+        "/admin/wizard/node/move/", {"node": renew.pk, "target": company.pk, "relation": "child"}
+    )
+    assert response.status_code == 200
+    assert step(wizard, "contact").body_fr == "[Renouveler](node:profiles/company/renew)"
+    assert all(not problems for problems in Node.objects.find_problems())
+
+
+def test_drag_and_drop_cannot_put_two_siblings_with_one_slug(admin_client, wizard):
+    apply, company = step(wizard, "profiles/citizen/apply"), step(wizard, "profiles/company")
+    response = admin_client.post(
+        "/admin/wizard/node/move/", {"node": apply.pk, "target": company.pk, "relation": "child"}
+    )
+    assert response.status_code == 400
+    assert step(wizard, "profiles/citizen/apply").pk == apply.pk
+
+
+def test_drag_and_drop_cannot_leave_the_wizard(admin_client, wizard):
+    from tests import factories
+
+    other = factories.make_wizard("other")
+    contact = step(wizard, "contact")
+    response = admin_client.post(
+        "/admin/wizard/node/move/", {"node": contact.pk, "target": other.pk, "relation": "child"}
+    )
+    assert response.status_code == 400
+    assert step(wizard, "contact").pk == contact.pk
+
+
+def test_a_referenced_step_cannot_be_deleted_and_the_admin_says_by_whom(admin_client, wizard):
+    apply = step(wizard, "profiles/citizen/apply")
+    url = f"/admin/wizard/node/{apply.pk}/delete/"
+    page = admin_client.get(url).content.decode()
+    assert "cannot be deleted" in page
+    assert "Titre renew" in page
+    admin_client.post(url, {"post": "yes"})
+    assert Node.objects.filter(pk=apply.pk).exists()
+
+
+def test_an_unreferenced_step_can_be_deleted(admin_client, wizard):
+    renew = step(wizard, "profiles/citizen/renew")
+    admin_client.post(f"/admin/wizard/node/{renew.pk}/delete/", {"post": "yes"})
+    assert not Node.objects.filter(pk=renew.pk).exists()
+    assert all(not problems for problems in Node.objects.find_problems())
+
+
+def test_link_target_admin_shows_where_it_is_used(admin_client, wizard):
+    target = LinkTarget.objects.get(key="contact-center")
+    page = admin_client.get(f"/admin/wizard/linktarget/{target.pk}/change/").content.decode()
+    assert "Titre apply" in page
+    assert "Titre contact" in page
+
+
+def save_version(node: Node, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(node, name, value)
+    with reversion.create_revision():
+        node.save()
+
+
+def test_revert_restores_content_never_position(admin_client, wizard):
+    renew, company = step(wizard, "profiles/citizen/renew"), step(wizard, "profiles/company")
+    save_version(renew, title_fr="Première version", title_nl="Eerste versie")
+    old = Version.objects.get_for_object(renew).first()
+    save_version(renew, title_fr="Deuxième version", title_nl="")
+    Node.objects.move(renew, company, pos="last-child")
+    url = f"/admin/wizard/node/{renew.pk}/history/{old.pk}/"
+    assert "Première version" in admin_client.get(url).content.decode()
+    response = admin_client.post(url)
+    assert response.status_code == 302
+    renew = Node.objects.get(pk=renew.pk)
+    assert (renew.title_fr, renew.title_nl) == ("Première version", "Eerste versie")
+    assert renew.get_step_path() == "profiles/company/renew"
+    assert all(not problems for problems in Node.objects.find_problems())
+
+
+def test_a_revert_that_would_break_a_rule_is_refused(admin_client, wizard):
+    renew = step(wizard, "profiles/citizen/renew")
+    save_version(renew, slug="later")
+    old = Version.objects.get_for_object(renew).first()
+    save_version(renew, slug="renew")
+    # Since that version, its sibling took the slug "later".
+    save_version(step(wizard, "profiles/citizen/apply"), slug="later")
+    response = admin_client.post(f"/admin/wizard/node/{renew.pk}/history/{old.pk}/", follow=True)
+    assert "already has the slug" in response.content.decode()
+    assert Node.objects.get(pk=renew.pk).slug == "renew"
+
+
+def test_a_deleted_step_is_recovered_under_its_parent_with_its_identity(admin_client, wizard):
+    renew = step(wizard, "profiles/citizen/renew")
+    save_version(renew, title_fr="À récupérer")
+    version = Version.objects.get_for_object(renew).first()
+    pk, uid = renew.pk, renew.uid
+    renew.delete()
+    assert "À récupérer" in admin_client.get("/admin/wizard/node/recover/").content.decode()
+    response = admin_client.post(f"/admin/wizard/node/recover/{version.pk}/")
+    assert response.status_code == 302
+    recovered = Node.objects.get(pk=pk)
+    assert (recovered.uid, recovered.title_fr) == (uid, "À récupérer")
+    assert recovered.get_step_path() == "profiles/citizen/renew"
+    assert all(not problems for problems in Node.objects.find_problems())
