@@ -111,6 +111,9 @@ LANGUAGES = [("fr", "Français"), ("nl", "Nederlands"), ("de", "Deutsch"), ("en"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "fr"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("fr",)
+# The admin's language tabs need jQuery UI; modeltranslation would load it from a CDN, which the CSP (and an
+# administration's network) refuses. A copy is kept in static/vendor (MIT, see its LICENSE.txt).
+JQUERY_UI_URL = "vendor/jquery-ui/jquery-ui.min.js"
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True
 USE_TZ = True
