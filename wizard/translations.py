@@ -219,6 +219,21 @@ def report(wizard: Node) -> Report:
     return result
 
 
+def items_of(subject: Node | LinkTarget) -> list[Item]:
+    """The status of one step's or link target's translations (for its change form). Two queries at most."""
+    states = _states([subject])
+    path = subject.key if isinstance(subject, LinkTarget) else subject.get_step_path()
+    items = []
+    for name in fields_of(subject):
+        source = text(subject, name, SOURCE_LANGUAGE)
+        if source.strip():
+            for lang in target_languages():
+                target = text(subject, name, lang)
+                state = states.get(_key(subject, name, lang))
+                items.append(Item(subject, path, name, lang, status(source, target, state), source, target))
+    return items
+
+
 def nodes_needing(lang: str) -> set[int]:
     """The pks of every step, in every wizard, with a missing or outdated translation into `lang`. Two queries."""
     states = {
