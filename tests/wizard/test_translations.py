@@ -5,10 +5,11 @@ import pytest
 from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from reversion.models import Version
 
 from cms import releases
 from tests import factories
-from wizard import exchange, translations
+from wizard import exchange, history, translations
 from wizard.models import LinkTarget, Node, TranslationState, wizard_step_paths
 from wizard.translations import MISSING, OUTDATED, UP_TO_DATE
 
@@ -210,3 +211,14 @@ def test_the_migration_gives_existing_translations_a_baseline(wizard):
     assert TranslationState.objects.filter(node__isnull=False).exists()
     assert statuses(wizard)["profiles", "title", "nl"] == UP_TO_DATE  # nothing says it drifted before
     assert statuses(wizard)["profiles", "title", "de"] == MISSING
+
+
+def test_reverting_a_step_brings_its_translations_back_up_to_date(wizard, admin_user):
+    step = wizard_step_paths(wizard)["profiles/citizen"]
+    imported = Version.objects.get_for_object(step).first()
+    edit(step, title_fr="Citoyen", title_nl="Burger")
+    translations.record_form(step, ["title_fr", "title_nl"], user=admin_user)
+    edit(step, title_fr="Citoyen ou citoyenne")
+    assert statuses(wizard)["profiles/citizen", "title", "nl"] == OUTDATED
+    history.revert(imported, user=admin_user)
+    assert statuses(wizard)["profiles/citizen", "title", "nl"] == UP_TO_DATE

@@ -260,3 +260,13 @@ def test_the_export_command_writes_to_stdout(wizard):
     call_command("exporttranslations", "demo", "--lang", "nl", "--all", stdout=out)
     assert out.getvalue().startswith('<?xml version="1.0" encoding="UTF-8"?>')
     assert f'id="{wizard.uid}/title"' in out.getvalue()
+
+
+def test_without_the_hash_attribute_the_source_text_itself_is_compared(wizard):
+    step = wizard_step_paths(wizard)["contact"]
+    data = xliff.export(wizard, "de").replace(b"wcms:source-hash=", b"data-x=")
+    data = data.replace(b"Appelez [le centre]", b"Appelez donc [le centre]")
+    result = xliff.import_bytes(fill(data, {f"{step.uid}/title": "Kontakt", f"{step.uid}/body": "Rufen Sie an."}))
+    assert [outcome.unit_id for outcome in result.refused] == [f"{step.uid}/body"]
+    assert "source changed since export" in result.refused[0].message
+    assert result.count(xliff.WRITTEN) == 1
