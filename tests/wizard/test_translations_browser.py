@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from wizard.models import wizard_step_paths
 
@@ -25,13 +26,12 @@ def test_a_status_link_opens_the_language_tab_of_the_field_and_tabs_are_marked(a
     errors = []
     admin_page.on("pageerror", lambda error: errors.append(str(error)))
     admin_page.goto(url)
-    admin_page.wait_for_load_state("load")
-    assert admin_page.locator("#id_title_nl").is_visible()
-    assert admin_page.locator("#id_title_nl").evaluate("element => element === document.activeElement")
-    assert admin_page.locator('a[href="#tab_id_title_nl"]').get_attribute("data-translation-status") == "outdated"
-    assert admin_page.locator('a[href="#tab_id_title_de"]').get_attribute("data-translation-status") == "missing"
+    expect(admin_page.locator("#id_title_nl")).to_be_focused()
+    expect(admin_page.locator("#id_title_nl")).to_be_visible()
+    expect(admin_page.locator('a[href="#tab_id_title_nl"]')).to_have_attribute("data-translation-status", "outdated")
+    expect(admin_page.locator('a[href="#tab_id_title_de"]')).to_have_attribute("data-translation-status", "missing")
     assert admin_page.locator('a[href="#tab_id_title_fr"]').get_attribute("data-translation-status") is None
     admin_page.click('a.translation-badge[href="#id_title_de"]')
-    assert admin_page.locator("#id_title_de").is_visible()
-    assert not admin_page.locator("#id_title_nl").is_visible()
+    expect(admin_page.locator("#id_title_de")).to_be_visible()
+    expect(admin_page.locator("#id_title_nl")).to_be_hidden()
     assert errors == []

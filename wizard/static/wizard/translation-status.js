@@ -1,7 +1,6 @@
 // Translation status on a change form (wizard/translations_admin.py):
 // - a link to "#id_body_nl" opens the language tab holding that field, then shows and focuses the field;
 // - each language tab whose field is missing or outdated gets a mark (its input carries data-translation-status).
-// Runs after modeltranslation has built its tabs; without tabs, the browser's own anchor jump does the job.
 "use strict";
 (function () {
   function tabLinkFor(field) {
@@ -32,10 +31,19 @@
     });
   }
 
-  window.addEventListener("load", function () {
+  // jQuery 3 runs ready handlers asynchronously, so modeltranslation may build its tabs after "load": wait for
+  // them (up to two seconds; without jQuery UI there are none, and the fields stand one under the other).
+  var tries = 0;
+  function start() {
+    if (document.querySelector(".mt") && !document.querySelector(".ui-tabs-nav") && tries++ < 40) {
+      window.setTimeout(start, 50);
+      return;
+    }
     markTabs();
     reveal(window.location.hash);
-  });
+  }
+
+  window.addEventListener("load", start);
   window.addEventListener("hashchange", function () {
     reveal(window.location.hash);
   });
