@@ -1,6 +1,7 @@
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from wizard import xliff
@@ -17,14 +18,23 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, metavar="FILE")
         parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+        parser.add_argument("--user", metavar="USERNAME", help="who the import is recorded under (history, states)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"No such file: {path}", returncode=2)
+        user = None
+        if options["user"]:
+            user = get_user_model().objects.filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(f"No user “{options['user']}”.", returncode=2)
         try:
             result = xliff.import_bytes(
-                path.read_bytes(), dry_run=options["dry_run"], comment=f"Imported translations from {path.name}"
+                path.read_bytes(),
+                user=user,
+                dry_run=options["dry_run"],
+                comment=f"Imported translations from {path.name}",
             )
         except xliff.XliffError as error:
             lines = "\n".join(f"  - {problem}" for problem in error.problems)
