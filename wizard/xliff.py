@@ -7,8 +7,9 @@ across exports (the step's uid, or "link:" and the link target's key, then "/" a
 
 Each unit carries the French source, the current translation if any (state "needs-translation" when missing,
 "needs-review-translation" when outdated, "translated" when up to date), notes for the translator, and a
-fingerprint of the source (`wcms:source-hash`) so that an import refuses a unit whose French changed since the
-export instead of overwriting a newer text with a translation of an older one.
+fingerprint of the source (in the standard `extradata` attribute, "source-sha256:…", so that the file stays valid
+against the strict XLIFF 1.2 schema) so that an import refuses a unit whose French changed since the export
+instead of overwriting a newer text with a translation of an older one.
 
 Parsing uses the standard library, not defusedxml: ElementTree never fetches external entities or DTDs, expat
 (2.4.1 and later; see `pyexpat.EXPAT_VERSION`) stops entity-expansion bombs, and on top of that a file with any
@@ -34,7 +35,7 @@ from wizard.translations import MISSING, OUTDATED, UP_TO_DATE, Item
 
 XLIFF_NS = "urn:oasis:names:tc:xliff:document:1.2"
 XLIFF2_NS = "urn:oasis:names:tc:xliff:document:2.0"
-WCMS_NS = "urn:x-wizard-cms:xliff"
+HASH_PREFIX = "source-sha256:"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 TOOL = "wizard-cms"
 STATES = {MISSING: "needs-translation", OUTDATED: "needs-review-translation", UP_TO_DATE: "translated"}
@@ -92,7 +93,7 @@ def export(wizard: Node, lang: str, *, everything: bool = False) -> bytes:
     report = translations.report(wizard)
     items = [item for item in report.items if item.language == lang and (everything or item.status != UP_TO_DATE)]
     titles = {item.path: item.source for item in report.items if item.field == "title" and not item.is_link}
-    root = ET.Element("xliff", {"version": "1.2", "xmlns": XLIFF_NS, "xmlns:wcms": WCMS_NS})
+    root = ET.Element("xliff", {"version": "1.2", "xmlns": XLIFF_NS})
     file = ET.SubElement(
         root,
         "file",
@@ -114,10 +115,12 @@ def export(wizard: Node, lang: str, *, everything: bool = False) -> bytes:
     body = ET.SubElement(file, "body")
     for item in items:
         attributes = {"id": item.unit_id, "resname": f"{item.path or '/'}:{item.field}", "xml:space": "preserve"}
-        attributes["wcms:source-hash"] = translations.fingerprint(item.source)
+        attributes["extradata"] = HASH_PREFIX + translations.fingerprint(item.source)
         model_field = type(item.subject)._meta.get_field(f"{item.field}_{lang}")
         if getattr(model_field, "max_length", None) and not item.is_markdown:
             attributes.update({"maxwidth": str(model_field.max_length), "size-unit": "char"})
+        if item.status == UP_TO_DATE:
+            attributes["approved"] = "yes"  # tools (Virtaal, Weblate, translate-toolkit) count only approved as done
         unit = ET.SubElement(body, "trans-unit", attributes)
         ET.SubElement(unit, "source", {"xml:lang": translations.SOURCE_LANGUAGE}).text = item.source
         if item.target:
@@ -136,6 +139,7 @@ class Unit:
     source: str
     target: str | None  # None: no <target> element
     state: str
+    approved: bool
     source_hash: str | None
     line: int | None = None
 
@@ -182,6 +186,10 @@ def _children(element: ET.Element, name: str) -> list[ET.Element]:
     return [child for child in element if _local(child.tag) == (XLIFF_NS, name) or child.tag == name]
 
 
+def _source_hash(extradata: str) -> str | None:
+    return extradata.removeprefix(HASH_PREFIX) if extradata.startswith(HASH_PREFIX) else None
+
+
 def read(data: bytes) -> Document:
     """Parse and check the shape of an XLIFF file; raise XliffError for a file that cannot be imported at all."""
     if not data.strip():
@@ -220,7 +228,8 @@ def read(data: bytes) -> Document:
                     source="".join(sources[0].itertext()) if sources else "",
                     target="".join(target.itertext()) if target is not None else None,
                     state=(target.get("state") or "") if target is not None else "",
-                    source_hash=element.get(f"{{{WCMS_NS}}}source-hash"),
+                    approved=element.get("approved") == "yes",
+                    source_hash=_source_hash(element.get("extradata") or ""),
                 )
             )
     return Document(wizard_slug=file.get("original") or "", language=lang, units=units)
@@ -293,7 +302,7 @@ def apply(
     A unit is refused, and the rest still written, when it names no field of this wizard, when the French text
     changed since the export, or when its translation breaks a reference or a field's rule. A translation equal
     to the current one is not written again; when outdated, it is confirmed as still valid only if the file marks
-    it done (state translated, final or signed-off).
+    it done (target state translated, final or signed-off, or the unit approved="yes").
     """
     wizard = Node.objects.wizards().filter(slug=document.wizard_slug).first()
     if wizard is None:
@@ -330,7 +339,7 @@ def apply(
         elif not (unit.target or "").strip():
             outcome.result, outcome.message = SKIPPED, "no translation in the file"
         elif translations.fingerprint(unit.target) == translations.fingerprint(item.target):
-            if item.status == OUTDATED and unit.state in DONE_STATES:
+            if item.status == OUTDATED and (unit.state in DONE_STATES or unit.approved):
                 outcome.result, outcome.message = CONFIRMED, "the translation is confirmed as still valid"
                 confirms.append(item)
             else:

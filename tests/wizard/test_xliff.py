@@ -12,7 +12,6 @@ from wizard.models import Node, TranslationState, wizard_step_paths
 from wizard.translations import MISSING, OUTDATED, UP_TO_DATE
 
 NS = {"x": xliff.XLIFF_NS}
-HASH = f"{{{xliff.WCMS_NS}}}source-hash"
 
 
 def header(original: str, source: str, target: str) -> bytes:
@@ -27,7 +26,6 @@ def units(data: bytes) -> dict[str, ET.Element]:
 def fill(data: bytes, targets: dict[str, str], state: str = "translated") -> bytes:
     """What a translator's tool does: set each unit's target (made if absent), keep everything else."""
     ET.register_namespace("", xliff.XLIFF_NS)
-    ET.register_namespace("wcms", xliff.WCMS_NS)
     root = ET.fromstring(data)
     for unit in root.iterfind(".//x:trans-unit", NS):
         if unit.get("id") not in targets:
@@ -57,7 +55,7 @@ def test_the_export_holds_what_needs_translating_with_source_target_and_context(
     assert outdated.find("x:source", NS).text == "Je suis citoyen"
     assert outdated.find("x:target", NS).text == "Titel citizen"
     assert outdated.find("x:target", NS).get("state") == "needs-review-translation"
-    assert outdated.get(HASH) == translations.fingerprint("Je suis citoyen")
+    assert outdated.get("extradata") == "source-sha256:" + translations.fingerprint("Je suis citoyen")
     assert outdated.get("resname") == "profiles/citizen:title"
     note = outdated.find("x:note", NS).text
     assert "profiles/citizen" in note
@@ -270,9 +268,22 @@ def test_the_export_command_writes_to_stdout(wizard):
 
 def test_without_the_hash_attribute_the_source_text_itself_is_compared(wizard):
     step = wizard_step_paths(wizard)["contact"]
-    data = xliff.export(wizard, "de").replace(b"wcms:source-hash=", b"data-x=")
+    data = xliff.export(wizard, "de").replace(b"extradata=", b"data-x=")
     data = data.replace(b"Appelez [le centre]", b"Appelez donc [le centre]")
     result = xliff.import_bytes(fill(data, {f"{step.uid}/title": "Kontakt", f"{step.uid}/body": "Rufen Sie an."}))
     assert [outcome.unit_id for outcome in result.refused] == [f"{step.uid}/body"]
     assert "source changed since export" in result.refused[0].message
     assert result.count(xliff.WRITTEN) == 1
+
+
+def test_up_to_date_units_are_approved_and_approving_an_outdated_one_confirms_it(wizard):
+    found = units(xliff.export(wizard, "nl", everything=True))
+    assert found[f"{wizard.uid}/title"].get("approved") == "yes"
+    step = wizard_step_paths(wizard)["profiles"]
+    step.title_fr = "Profils"
+    step.save()
+    data = xliff.export(wizard, "nl")
+    assert units(data)[f"{step.uid}/title"].get("approved") is None
+    approved = data.replace(f'id="{step.uid}/title"'.encode(), f'id="{step.uid}/title" approved="yes"'.encode())
+    assert xliff.import_bytes(approved).count(xliff.CONFIRMED) == 1
+    assert statuses(wizard, "nl")[f"{step.uid}/title"] == UP_TO_DATE
