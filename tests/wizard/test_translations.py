@@ -75,8 +75,13 @@ def test_emptying_a_translation_makes_it_missing_and_forgets_its_state(wizard, a
 def test_confirming_keeps_a_translation_after_a_typo_fix(wizard, admin_user):
     step = edit(wizard_step_paths(wizard)["profiles"], title_fr="Titre profils.")
     assert statuses(wizard)["profiles", "title", "nl"] == OUTDATED
+    before = TranslationState.objects.get(node=step, field="title", language="nl")
     translations.confirm(step, "title", "nl", user=admin_user)
     assert statuses(wizard)["profiles", "title", "nl"] == UP_TO_DATE
+    after = TranslationState.objects.get(node=step, field="title", language="nl")
+    assert after.pk == before.pk
+    assert after.updated_by == admin_user
+    assert after.updated_at > before.updated_at
 
 
 def test_confirm_all_confirms_only_the_outdated_translations(wizard, admin_user):

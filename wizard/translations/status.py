@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Model
+from django.utils import timezone
 
 from wizard import markdown
 from wizard.models import (
@@ -290,8 +291,10 @@ def record(
             updates.append(state)
     TranslationState.objects.filter(pk__in=gone).delete()
     TranslationState.objects.bulk_create(creates)
-    for state in updates:  # few at a time (one form, one file); save() keeps updated_at right
-        state.save(update_fields=["source_hash", "target_hash", "updated_by", "updated_at"])
+    now = timezone.now()
+    for state in updates:
+        state.updated_at = now  # bulk_update skips auto_now
+    TranslationState.objects.bulk_update(updates, ["source_hash", "target_hash", "updated_by", "updated_at"])
     return len(creates) + len(updates)
 
 
