@@ -192,7 +192,7 @@ class LinkTarget(models.Model):
 class TranslationState(models.Model):
     """What the French text of one field was when its translation into one language was last saved or confirmed.
 
-    A translation is outdated when the French text no longer has this hash (wizard/translations.py). One row per
+    A translation is outdated when the French text no longer has this hash (wizard/translations/). One row per
     translated field and target language of a step or a link target; rows go with their step or target.
     """
 

@@ -142,8 +142,16 @@ def confirm_translations(modeladmin: admin.ModelAdmin, request: HttpRequest, que
 
 
 class ImportForm(forms.Form):
+    MAX_SIZE = 20 * 1024 * 1024  # the seed wizard's full export is 100 kB; this is room for two hundred of them
+
     file = forms.FileField(label=_("XLIFF file"), help_text=_("A file made by the download above, translated."))
     dry_run = forms.BooleanField(label=_("only check, write nothing"), required=False)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_SIZE:
+            raise forms.ValidationError(_("This file is too large for an XLIFF file of one wizard (over 20 MB)."))
+        return upload
 
 
 @admin.register(TranslationState)

@@ -294,6 +294,7 @@ def _check_text(item: Item, target: str, link_keys: set[str], node_paths: set[st
     return problems
 
 
+@transaction.atomic
 def apply(
     document: Document, *, user: AbstractBaseUser | None = None, dry_run: bool = False, comment: str = ""
 ) -> Result:
@@ -304,7 +305,8 @@ def apply(
     to the current one is not written again; when outdated, it is confirmed as still valid only if the file marks
     it done (target state translated, final or signed-off, or the unit approved="yes").
     """
-    wizard = Node.objects.wizards().filter(slug=document.wizard_slug).first()
+    # Lock the wizard's row: two imports into one wizard at once would each check against a state the other changes.
+    wizard = Node.objects.wizards().select_for_update().filter(slug=document.wizard_slug).first()
     if wizard is None:
         raise XliffError([f"No wizard has the slug “{document.wizard_slug}” (the <file original=…> attribute)."])
     lang = document.language
@@ -355,7 +357,6 @@ def apply(
     return result
 
 
-@transaction.atomic
 def _write(
     writes: list[tuple[Item, str]], confirms: list[Item], *, user: AbstractBaseUser | None, comment: str
 ) -> None:
