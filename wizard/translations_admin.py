@@ -51,7 +51,7 @@ class NeedsTranslationFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() not in translations.target_languages():
             return queryset
-        return queryset.filter(pk__in=translations.nodes_needing(self.value()))
+        return queryset.filter(pk__in=translations.needing(queryset.model, self.value()))
 
 
 class TranslationStatusMixin:
@@ -75,8 +75,7 @@ class TranslationStatusMixin:
         return [*fieldsets, (_("Translations"), {"fields": ["translation_status"]})]
 
     def get_list_filter(self, request: HttpRequest) -> tuple[Any, ...]:
-        filters = tuple(super().get_list_filter(request))
-        return (*filters, NeedsTranslationFilter) if self.model is Node else filters
+        return (*super().get_list_filter(request), NeedsTranslationFilter)
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)

@@ -234,3 +234,10 @@ def test_an_oversized_upload_is_refused_before_reading(admin_client, wizard, mon
     upload = SimpleUploadedFile("big.xlf", b"<xliff>" + b" " * 20 + b"</xliff>")
     response = admin_client.post(reverse("admin:wizard_translationstate_import", args=[wizard.pk]), {"file": upload})
     assert "too large" in response.content.decode()
+
+
+def test_the_link_target_list_filters_the_targets_that_need_a_language(admin_client, wizard):
+    response = admin_client.get(reverse("admin:wizard_linktarget_changelist"), {"needs_translation": "nl"})
+    assert [target.key for target in response.context["cl"].result_list] == ["portal"]
+    response = admin_client.get(reverse("admin:wizard_linktarget_changelist"), {"needs_translation": "de"})
+    assert [target.key for target in response.context["cl"].result_list] == ["contact-center", "portal"]

@@ -228,20 +228,28 @@ def items_of(subject: Node | LinkTarget) -> list[Item]:
     return items
 
 
-def nodes_needing(lang: str) -> set[int]:
-    """The pks of every step, in every wizard, with a missing or outdated translation into `lang`. Two queries."""
+def needing(model: type[Node] | type[LinkTarget], lang: str) -> set[int]:
+    """The pks of every step (or link target), in every wizard, with a missing or outdated translation into `lang`.
+
+    Two queries."""
+    subject = "link_target" if model is LinkTarget else "node"
+    names = LINK_TEXT_FIELDS if model is LinkTarget else NODE_TEXT_FIELDS
     states = {
-        (state.node_id, state.field): state
-        for state in TranslationState.objects.filter(language=lang, node__isnull=False)
+        (getattr(state, f"{subject}_id"), state.field): state
+        for state in TranslationState.objects.filter(**{"language": lang, f"{subject}__isnull": False})
     }
     found = set()
-    for node in Node.objects.only("pk", *(f"{name}_{lg}" for name in NODE_TEXT_FIELDS for lg in ("fr", lang))):
-        for name in NODE_TEXT_FIELDS:
-            source = text(node, name, SOURCE_LANGUAGE)
-            if source.strip() and status(source, text(node, name, lang), states.get((node.pk, name))) != UP_TO_DATE:
-                found.add(node.pk)
+    for obj in model.objects.only("pk", *(f"{name}_{lg}" for name in names for lg in (SOURCE_LANGUAGE, lang))):
+        for name in names:
+            source = text(obj, name, SOURCE_LANGUAGE)
+            if source.strip() and status(source, text(obj, name, lang), states.get((obj.pk, name))) != UP_TO_DATE:
+                found.add(obj.pk)
                 break
     return found
+
+
+def nodes_needing(lang: str) -> set[int]:
+    return needing(Node, lang)
 
 
 # Recording ------------------------------------------------------------------------------------------------------
