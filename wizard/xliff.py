@@ -16,6 +16,7 @@ Parsing uses the standard library, not defusedxml: ElementTree never fetches ext
 DOCTYPE or entity declaration is refused before it is parsed: an XLIFF file needs neither.
 """
 
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass, field
@@ -66,6 +67,14 @@ class XliffError(Exception):
 # Export ---------------------------------------------------------------------------------------------------------
 
 
+# Characters XML 1.0 cannot carry (a pasted form feed, say): left out of the file rather than making it unreadable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
 def filename(wizard: Node, lang: str) -> str:
     return f"{wizard.slug}.{lang}.xlf"
 
@@ -109,7 +118,7 @@ def export(wizard: Node, lang: str, *, everything: bool = False) -> bytes:
     header = ET.SubElement(file, "header")
     ET.SubElement(header, "tool", {"tool-id": TOOL, "tool-name": TOOL})
     ET.SubElement(header, "note").text = (
-        f"Wizard “{wizard.title_fr}” ({wizard.slug}): {len(items)} unit(s) to translate from French into "
+        f"Wizard “{_xml_text(wizard.title_fr)}” ({wizard.slug}): {len(items)} unit(s) to translate from French into "
         f"{translations.language_name(lang)}. {MARKDOWN_HINT}"
     )
     body = ET.SubElement(file, "body")
@@ -122,10 +131,11 @@ def export(wizard: Node, lang: str, *, everything: bool = False) -> bytes:
         if item.status == UP_TO_DATE:
             attributes["approved"] = "yes"  # tools (Virtaal, Weblate, translate-toolkit) count only approved as done
         unit = ET.SubElement(body, "trans-unit", attributes)
-        ET.SubElement(unit, "source", {"xml:lang": translations.SOURCE_LANGUAGE}).text = item.source
+        ET.SubElement(unit, "source", {"xml:lang": translations.SOURCE_LANGUAGE}).text = _xml_text(item.source)
         if item.target:
-            ET.SubElement(unit, "target", {"xml:lang": lang, "state": STATES[item.status]}).text = item.target
-        ET.SubElement(unit, "note", {"from": TOOL}).text = _note(item, titles)
+            target = ET.SubElement(unit, "target", {"xml:lang": lang, "state": STATES[item.status]})
+            target.text = _xml_text(item.target)
+        ET.SubElement(unit, "note", {"from": TOOL}).text = _xml_text(_note(item, titles))
     ET.indent(root, space="  ")
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode").encode() + b"\n"
 

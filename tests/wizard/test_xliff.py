@@ -287,3 +287,13 @@ def test_up_to_date_units_are_approved_and_approving_an_outdated_one_confirms_it
     approved = data.replace(f'id="{step.uid}/title"'.encode(), f'id="{step.uid}/title" approved="yes"'.encode())
     assert xliff.import_bytes(approved).count(xliff.CONFIRMED) == 1
     assert statuses(wizard, "nl")[f"{step.uid}/title"] == UP_TO_DATE
+
+
+def test_characters_xml_cannot_carry_are_left_out_and_the_unit_still_imports(wizard):
+    step = wizard_step_paths(wizard)["contact"]
+    step.title_fr = "Contact\x0c"
+    step.save()
+    data = xliff.export(wizard, "de")
+    assert units(data)[f"{step.uid}/title"].find("x:source", NS).text == "Contact"
+    result = xliff.import_bytes(fill(data, {f"{step.uid}/title": "Kontakt"}))
+    assert result.count(xliff.WRITTEN) == 1
