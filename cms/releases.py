@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cms import live
 from cms.models import LiveRelease, Release
-from wizard import exchange
+from wizard import exchange, translations
 from wizard.models import Node
 
 
@@ -34,6 +34,7 @@ def create(
     # Lock the wizard's row: two releases created at once must not get the same number.
     wizard = Node.objects.select_for_update().get(pk=wizard.pk)
     snapshot = snapshot if snapshot is not None else freeze(wizard)
+    translations.check_publishable(snapshot)  # raises MissingTranslations (a ValueError) when the settings say so
     number = (wizard.releases.aggregate(last=Max("number"))["last"] or 0) + 1
     return Release.objects.create(
         wizard=wizard,

@@ -174,3 +174,7 @@ LOGGING = {
 }
 # How long a server process trusts its copy of "which release is live" before reading it again (seconds).
 LIVE_POINTER_TTL = float(os.environ.get("LIVE_POINTER_TTL", "1.0"))
+
+# Translation management (wizard/translations/): may a wizard be published while some French text has no
+# translation? When yes, the public site and the API show the French text, marked as such, in its place.
+WIZARD_PUBLISH_WITH_MISSING_TRANSLATIONS = env_flag("WIZARD_PUBLISH_WITH_MISSING_TRANSLATIONS", True)

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from reversion.models import Version
 
+from wizard import translations
 from wizard.models import POSITION_FIELDS, Node
 
 # What a version restores: everything stored but the position and the identity.
@@ -45,6 +46,7 @@ def revert(version: Version, *, user: AbstractBaseUser) -> Node:
         node.save()
         reversion.set_user(user)
         reversion.set_comment(f"Reverted to the version of {version.revision.date_created:%Y-%m-%d %H:%M}.")
+    translations.record(translations.every_field(node), user=user)  # restored translations follow restored French
     return node
 
 
@@ -65,4 +67,5 @@ def recover(version: Version, *, user: AbstractBaseUser) -> Node:
         node = Node.objects.add_child(parent, instance=node)
         reversion.set_user(user)
         reversion.set_comment("Recovered after deletion.")
+    translations.record(translations.every_field(node), user=user)
     return node

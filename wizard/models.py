@@ -187,3 +187,47 @@ class LinkTarget(models.Model):
             if columns:
                 usages.append((node, ", ".join(columns)))
         return usages
+
+
+class TranslationState(models.Model):
+    """What the French text of one field was when its translation into one language was last saved or confirmed.
+
+    A translation is outdated when the French text no longer has this hash (wizard/translations/). One row per
+    translated field and target language of a step or a link target; rows go with their step or target.
+    """
+
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    link_target = models.ForeignKey(LinkTarget, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    field = models.CharField(max_length=20)
+    language = models.CharField(max_length=10)
+    source_hash = models.CharField(max_length=64, help_text=_("SHA-256 of the French text the translation follows."))
+    # The translation as it was then: a later change of it (an import, a form) is a new translation.
+    target_hash = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("translation")
+        verbose_name_plural = _("translations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(node__isnull=False, link_target__isnull=True)
+                | Q(node__isnull=True, link_target__isnull=False),
+                name="translation_state_one_subject",
+            ),
+            models.UniqueConstraint(
+                fields=["node", "field", "language"],
+                condition=Q(node__isnull=False),
+                name="unique_node_translation_state",
+            ),
+            models.UniqueConstraint(
+                fields=["link_target", "field", "language"],
+                condition=Q(link_target__isnull=False),
+                name="unique_link_translation_state",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node or self.link_target} · {self.field} · {self.language}"
