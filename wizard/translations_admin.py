@@ -167,7 +167,9 @@ class TranslationDashboardAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
+        # States go with their step or link target: whoever may delete those may let their states go too
+        # (the admin asks for this permission on every related row a deletion cascades to).
+        return request.user.has_perm("wizard.delete_node") or request.user.has_perm("wizard.delete_linktarget")
 
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
