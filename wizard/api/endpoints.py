@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Header, NinjaAPI
+from ninja import Header, NinjaAPI, Path
 from ninja.errors import ValidationError
 from ninja.openapi.docs import Swagger
 
@@ -40,6 +40,10 @@ Language = Literal[tuple(settings.WIZARD_LANGUAGES)]  # type: ignore[valid-type]
 ReleaseChoice = Literal["live", "draft"]
 AcceptLanguage = Annotated[
     str | None, Header(None, alias="Accept-Language", description="Used when `lang` is not given.")
+]
+Slug = Annotated[str, Path(description="The wizard's slug.", example="egov-roles")]
+StepPath = Annotated[
+    str, Path(description='Slugs below the wizard, joined by "/".', example="profiles/legal-representative")
 ]
 IfNoneMatch = Annotated[str | None, Header(None, alias="If-None-Match", description="An ETag you already have.")]
 ERRORS: dict[int, Any] = {400: schemas.Error, 403: schemas.Error, 404: schemas.Error, 405: schemas.Error}
@@ -164,7 +168,7 @@ def list_wizards(request: HttpRequest, if_none_match: IfNoneMatch = None) -> Htt
 )
 def get_wizard(
     request: HttpRequest,
-    slug: str,
+    slug: Slug,
     lang: Language | None = None,
     release: ReleaseChoice = "live",
     token: str | None = None,
@@ -210,7 +214,7 @@ def step_answer(
 )
 def get_start_step(
     request: HttpRequest,
-    slug: str,
+    slug: Slug,
     lang: Language | None = None,
     release: ReleaseChoice = "live",
     token: str | None = None,
@@ -229,8 +233,8 @@ def get_start_step(
 )
 def get_step(
     request: HttpRequest,
-    slug: str,
-    path: str,
+    slug: Slug,
+    path: StepPath,
     lang: Language | None = None,
     release: ReleaseChoice = "live",
     token: str | None = None,
