@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from django.conf import settings
@@ -49,6 +49,11 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, settings.WEBHOOK_MAX_RETRY_DELAY))
 
 
+def iso(moment: datetime) -> str:
+    """UTC, as the API writes times."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def payload(delivery: WebhookDelivery, release: Release | None) -> str:
     """The body of a delivery, as the exact text to send."""
     slug = delivery.wizard
@@ -58,8 +63,8 @@ def payload(delivery: WebhookDelivery, release: Release | None) -> str:
         "wizard": slug or None,
         "release": release.number if release else None,
         "release_id": release.pk if release else None,
-        "published_at": release.published_at.isoformat() if release else None,
-        "occurred_at": delivery.created_at.isoformat(),
+        "published_at": iso(release.published_at) if release else None,
+        "occurred_at": iso(delivery.created_at),
         "url": f"{settings.SITE_URL}/api/v1/wizards/{slug}/" if slug else None,
     }
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
@@ -70,9 +75,12 @@ def enqueue(release: Release, *, event: str) -> list[WebhookDelivery]:
     hooks = [hook for hook in Webhook.objects.filter(is_active=True) if event in hook.events]
     deliveries = []
     now = timezone.now()
+    # Not before every server process follows the new pointer: a CDN that refetches on our word must get the new
+    # content, not cache the old one again.
+    due_at = now + timedelta(seconds=settings.LIVE_POINTER_TTL)
     for hook in hooks:
         delivery = WebhookDelivery(
-            webhook=hook, event=event, wizard=release.snapshot["wizard"]["slug"], next_attempt_at=now, created_at=now
+            webhook=hook, event=event, wizard=release.snapshot["wizard"]["slug"], next_attempt_at=due_at, created_at=now
         )
         delivery.payload = payload(delivery, release)
         deliveries.append(delivery)
@@ -94,6 +102,7 @@ def send_soon(uids: list[uuid.UUID]) -> threading.Thread | None:
 
 def _deliver_in_thread(uids: list[uuid.UUID]) -> None:
     try:
+        time.sleep(settings.LIVE_POINTER_TTL)  # see enqueue
         deliver_due(uids=uids)
     except Exception:  # noqa: BLE001  # a thread has no caller to tell: log, and leave the rest to the cron job
         logger.exception("Webhook deliveries failed; deliverwebhooks will retry them.")

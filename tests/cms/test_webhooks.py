@@ -53,6 +53,11 @@ def receiver() -> Iterator[Receiver]:
     thread.join(5)
 
 
+@pytest.fixture(autouse=True)
+def no_pointer_delay(settings) -> None:
+    settings.LIVE_POINTER_TTL = 0  # deliveries are due at once (see test_the_first_attempt_waits_…)
+
+
 @pytest.fixture
 def hook(db, receiver: Receiver) -> Webhook:
     return Webhook.objects.create(name="CDN", url=receiver.url, secret=SECRET)
@@ -93,7 +98,7 @@ def test_the_post_is_signed_and_says_what_changed(live_wizard, receiver, hook, s
     assert payload["event"] == "publish"
     assert payload["wizard"] == "demo"
     assert (payload["release"], payload["release_id"]) == (release.number, release.pk)
-    assert payload["published_at"] == release.published_at.isoformat()
+    assert payload["published_at"] == release.published_at.isoformat().replace("+00:00", "Z")
     assert payload["url"] == "https://wizards.example.be/api/v1/wizards/demo/"
     assert payload["delivery"] == str(delivery.uid)
 
@@ -107,6 +112,16 @@ def test_a_rollback_is_an_event_too(live_wizard, receiver, hook):
     assert sorted(events) == ["publish", "rollback"]
     rollback = next(json.loads(r["body"]) for r in receiver.received if json.loads(r["body"])["event"] == "rollback")
     assert rollback["release"] == first.number
+
+
+def test_the_first_attempt_waits_until_every_server_follows_the_new_release(release, receiver, hook, settings):
+    settings.LIVE_POINTER_TTL = 2
+    releases.make_live(release)
+    created = WebhookDelivery.objects.get().created_at
+    assert webhooks.deliver_due(now=created + timedelta(seconds=1)) == []
+    assert receiver.received == []
+    [delivery] = webhooks.deliver_due(now=created + timedelta(seconds=2))
+    assert delivery.status == "delivered"
 
 
 def test_a_failed_delivery_is_retried_with_growing_delays(release, receiver, hook, settings):

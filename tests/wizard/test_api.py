@@ -374,3 +374,11 @@ def test_the_docs_page_uses_only_files_served_here(client, db):
     script = client.get("/static/ninja/swagger-ui-bundle.js")
     script.close()
     assert script.status_code == 200
+
+
+def test_the_api_root_points_to_the_wizards_and_the_documentation(client, db):
+    assert get_json(client, f"{API}/") == {
+        "wizards": "http://testserver/api/v1/wizards/",
+        "docs": "http://testserver/api/v1/docs",
+        "openapi": "http://testserver/api/v1/openapi.json",
+    }

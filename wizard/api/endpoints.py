@@ -5,6 +5,7 @@ preview, which freezes the current tree for whoever holds a preview token.
 """
 
 import hashlib
+import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Annotated, Any, Literal
@@ -143,6 +144,7 @@ def answer(
     "/wizards/",
     response={200: schemas.WizardList, 304: None, **ERRORS},
     operation_id="listWizards",
+    tags=["wizards"],
     summary="The published wizards",
 )
 def list_wizards(request: HttpRequest, if_none_match: IfNoneMatch = None) -> HttpResponse:
@@ -164,6 +166,7 @@ def list_wizards(request: HttpRequest, if_none_match: IfNoneMatch = None) -> Htt
     "/wizards/{slug}/",
     response={200: schemas.WizardTree, 304: None, **ERRORS},
     operation_id="getWizard",
+    tags=["wizards"],
     summary="A wizard's whole tree in one language",
 )
 def get_wizard(
@@ -210,6 +213,7 @@ def step_answer(
     "/wizards/{slug}/nodes/",
     response={200: schemas.StepPage, 304: None, **ERRORS},
     operation_id="getStartStep",
+    tags=["steps"],
     summary="A wizard's start page, with its children",
 )
 def get_start_step(
@@ -229,6 +233,7 @@ def get_start_step(
     "/wizards/{slug}/nodes/{path:path}/",
     response={200: schemas.StepPage, 304: None, **ERRORS},
     operation_id="getStep",
+    tags=["steps"],
     summary="One step, with its breadcrumb and children",
 )
 def get_step(
@@ -243,3 +248,18 @@ def get_step(
 ) -> HttpResponse:
     """One step by its path (slugs joined by "/", e.g. `profiles/legal-representative`)."""
     return step_answer(request, slug, path, lang, release, token, accept_language)
+
+
+@api.get("/", include_in_schema=False)
+def index(request: HttpRequest) -> HttpResponse:
+    """Where to start, for whoever opens /api/v1/ in a browser."""
+    site = http.site_root(request)
+    links = {
+        "wizards": f"{site}/api/v1/wizards/",
+        "docs": f"{site}/api/v1/docs",
+        "openapi": f"{site}/api/v1/openapi.json",
+    }
+    response = HttpResponse(json.dumps(links), content_type="application/json")
+    response["Cache-Control"] = settings.API_CACHE_CONTROL
+    response.api_vary = []  # type: ignore[attr-defined]
+    return response
