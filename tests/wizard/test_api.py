@@ -195,7 +195,14 @@ def test_an_unchanged_answer_is_not_sent_again(client, live_wizard, url):
         assert again.content == b""
         assert again["ETag"] == etag
         assert again["Cache-Control"] == first["Cache-Control"]
+        assert again.get("Content-Language") == first.get("Content-Language")
+        assert "Content-Type" not in again
     assert client.get(f"{API}{url}", headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_an_unknown_step_is_not_found_whatever_the_client_has(client, live_wizard):
+    response = client.get(f"{API}/wizards/demo/nodes/nope/", headers={"If-None-Match": "*"})
+    assert response.status_code == 404
 
 
 def test_the_etag_changes_with_the_language_the_step_and_the_release(client, live_wizard):

@@ -138,10 +138,8 @@ def tree_json(wizard: LiveWizard, lang: str, site: str) -> bytes:
     return wizard.remember(("api-tree", FORMAT_VERSION, lang, site), compute)
 
 
-def step_json(wizard: LiveWizard, path: str, lang: str, site: str) -> bytes | None:
-    """One step in `lang` with its breadcrumb and children, as JSON; None if the wizard has no such step."""
-    if path not in wizard.steps:
-        return None  # not remembered: unknown paths are whatever a client makes up
+def step_json(wizard: LiveWizard, path: str, lang: str, site: str) -> bytes:
+    """One step of the wizard (`path` must be one) in `lang`, with its breadcrumb and children, as JSON."""
 
     def compute() -> bytes:
         steps, step = _steps(wizard, lang, site), wizard.steps[path]

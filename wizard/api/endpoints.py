@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Header, NinjaAPI, Path
+from ninja import Header, NinjaAPI, Path, Query
 from ninja.errors import ValidationError
 from ninja.openapi.docs import Swagger
 
@@ -46,8 +46,16 @@ Slug = Annotated[str, Path(description="The wizard's slug.", example="egov-roles
 StepPath = Annotated[
     str, Path(description='Slugs below the wizard, joined by "/".', example="profiles/legal-representative")
 ]
+LangParam = Annotated[
+    Language | None, Query(None, description="fr, nl, de or en; without it, the Accept-Language header decides.")
+]
+ReleaseParam = Annotated[
+    ReleaseChoice, Query("live", description="`live` (the default) or `draft`, the current draft: needs `token`.")
+]
+TokenParam = Annotated[str | None, Query(None, description="A preview token, for `release=draft`.")]
 IfNoneMatch = Annotated[str | None, Header(None, alias="If-None-Match", description="An ETag you already have.")]
 ERRORS: dict[int, Any] = {400: schemas.Error, 403: schemas.Error, 404: schemas.Error, 405: schemas.Error}
+LIST_ERRORS: dict[int, Any] = {400: schemas.Error, 405: schemas.Error}
 
 
 def cacheable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -114,7 +122,7 @@ def answer(
     lang: str,
     *,
     negotiated: bool,
-    body: Callable[[], bytes | None],
+    body: Callable[[], bytes],
     part: str = "",
 ) -> HttpResponse:
     """The JSON of `body()` with its caching headers, or 304 when the client has this version already."""
@@ -126,13 +134,10 @@ def answer(
     else:
         etag, cache_control = "", http.NO_STORE
     if etag and http.etag_matches(request, etag):
-        response = HttpResponse(status=304)
+        response = http.not_modified()
     else:
-        data = body()
-        if data is None:
-            raise ApiError(404, "unknown_step", f"The wizard “{wizard.slug}” has no step “{part}”.")
-        response = HttpResponse(data, content_type="application/json")
-        response["Content-Language"] = lang
+        response = HttpResponse(body(), content_type="application/json")
+    response["Content-Language"] = lang
     if etag:
         response["ETag"] = etag
     response["Cache-Control"] = cache_control
@@ -142,7 +147,7 @@ def answer(
 
 @api.get(
     "/wizards/",
-    response={200: schemas.WizardList, 304: None, **ERRORS},
+    response={200: schemas.WizardList, 304: None, **LIST_ERRORS},
     operation_id="listWizards",
     tags=["wizards"],
     summary="The published wizards",
@@ -153,11 +158,12 @@ def list_wizards(request: HttpRequest, if_none_match: IfNoneMatch = None) -> Htt
     releases_live = ",".join(f"{wizard.slug}:{wizard.release_id}" for wizard in found)
     etag = f'"{hashlib.sha256(releases_live.encode()).hexdigest()[:16]}.{content.FORMAT_VERSION}"'
     response = (
-        HttpResponse(status=304)
+        http.not_modified()
         if http.etag_matches(request, etag)
         else HttpResponse(content.list_json(found, http.site_root(request)), content_type="application/json")
     )
     response["ETag"], response["Cache-Control"] = etag, settings.API_CACHE_CONTROL
+    response["Content-Language"] = ", ".join(settings.WIZARD_LANGUAGES)  # titles in every language
     response.api_vary = []  # type: ignore[attr-defined]
     return response
 
@@ -172,9 +178,9 @@ def list_wizards(request: HttpRequest, if_none_match: IfNoneMatch = None) -> Htt
 def get_wizard(
     request: HttpRequest,
     slug: Slug,
-    lang: Language | None = None,
-    release: ReleaseChoice = "live",
-    token: str | None = None,
+    lang: LangParam = None,
+    release: ReleaseParam = "live",
+    token: TokenParam = None,
     accept_language: AcceptLanguage = None,
     if_none_match: IfNoneMatch = None,
 ) -> HttpResponse:
@@ -199,6 +205,8 @@ def step_answer(
     wizard = find_wizard(slug, release, token)
     language = lang or content.language_from_header(accept_language)
     site, path = http.site_root(request), path.strip("/")
+    if path not in wizard.steps:  # before any If-None-Match: "*" matches only what exists
+        raise ApiError(404, "unknown_step", f"The wizard “{wizard.slug}” has no step “{path}”.")
     return answer(
         request,
         wizard,
@@ -219,9 +227,9 @@ def step_answer(
 def get_start_step(
     request: HttpRequest,
     slug: Slug,
-    lang: Language | None = None,
-    release: ReleaseChoice = "live",
-    token: str | None = None,
+    lang: LangParam = None,
+    release: ReleaseParam = "live",
+    token: TokenParam = None,
     accept_language: AcceptLanguage = None,
     if_none_match: IfNoneMatch = None,
 ) -> HttpResponse:
@@ -240,9 +248,9 @@ def get_step(
     request: HttpRequest,
     slug: Slug,
     path: StepPath,
-    lang: Language | None = None,
-    release: ReleaseChoice = "live",
-    token: str | None = None,
+    lang: LangParam = None,
+    release: ReleaseParam = "live",
+    token: TokenParam = None,
     accept_language: AcceptLanguage = None,
     if_none_match: IfNoneMatch = None,
 ) -> HttpResponse:

@@ -32,6 +32,13 @@ def error_response(status: int, error: str, message: str) -> HttpResponse:
     return response
 
 
+def not_modified() -> HttpResponse:
+    """304: no body, so no Content-Type either; the caller adds the validators and caching headers."""
+    response = HttpResponse(status=304)
+    del response["Content-Type"]
+    return response
+
+
 def site_root(request: HttpRequest) -> str:
     """Where absolute links point: settings.SITE_URL, else the address this request came to."""
     return settings.SITE_URL or f"{request.scheme}://{request.get_host()}"
