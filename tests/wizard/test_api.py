@@ -389,3 +389,18 @@ def test_the_api_root_points_to_the_wizards_and_the_documentation(client, db):
         "docs": "http://testserver/api/v1/docs",
         "openapi": "http://testserver/api/v1/openapi.json",
     }
+
+
+def test_a_server_error_is_json_too(client, live_wizard, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("wizard.api.content.tree_json", broken)
+    client.raise_request_exception = False
+    response = client.get(f"{API}/wizards/demo/")
+    assert response.status_code == 500
+    assert response.json() == {
+        "status": 500,
+        "error": "server_error",
+        "message": "The server failed to answer; it has been logged.",
+    }

@@ -14,7 +14,7 @@ EXPOSED_RESPONSE_HEADERS = "ETag, Content-Language"
 # Drafts and errors are never kept by a CDN or a browser: a draft is private, an error may be fixed any moment.
 NO_STORE = "private, no-store"
 
-ERROR_CODES = {400: "invalid_parameter", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+ERROR_CODES = {400: "invalid_parameter", 404: "not_found", 405: "method_not_allowed", 500: "server_error"}
 
 
 class ApiError(Exception):

@@ -63,8 +63,7 @@ class ApiMiddleware:
         status = response.status_code
         if status not in MESSAGES or response.get("Content-Type", "").startswith("application/json"):
             return response
-        error = "server_error" if status == 500 else http.ERROR_CODES[status]
-        converted = http.error_response(status, error, MESSAGES[status])
+        converted = http.error_response(status, http.ERROR_CODES[status], MESSAGES[status])
         if status == 405:
             converted["Allow"] = http.ALLOWED_METHODS
         return converted

@@ -16,7 +16,7 @@ class Error(Schema):
     status: int = Field(description="The HTTP status, repeated for clients that only keep the body.")
     error: str = Field(
         description="A stable code to branch on: not_found, unknown_wizard, unknown_step, unknown_language, "
-        "invalid_parameter, invalid_preview_token, method_not_allowed."
+        "invalid_parameter, invalid_preview_token, method_not_allowed, server_error."
     )
     message: str = Field(description="What went wrong, in English, for a developer.")
 
