@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -36,7 +37,7 @@ class WebhookAdmin(admin.ModelAdmin):
     @admin.display(description=_("last delivery"))
     def last_delivery(self, webhook: Webhook) -> str:
         last = webhook.deliveries.first()
-        return f"{last.get_status_display()} ({last.created_at:%Y-%m-%d %H:%M})" if last else "–"
+        return f"{last.get_status_display()} ({timezone.localtime(last.created_at):%Y-%m-%d %H:%M})" if last else "–"
 
     @admin.display(description=_("recent deliveries"))
     def recent_deliveries(self, webhook: Webhook) -> str:
@@ -48,7 +49,7 @@ class WebhookAdmin(admin.ModelAdmin):
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    f"{row.created_at:%Y-%m-%d %H:%M:%S}",
+                    f"{timezone.localtime(row.created_at):%Y-%m-%d %H:%M:%S}",
                     row.event,
                     row.wizard or "–",
                     row.get_status_display(),
@@ -73,7 +74,9 @@ class WebhookAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "webhook", "event", "wizard", "status", "attempts", "last_status_code")
+    list_display = (
+        "created_at", "webhook", "event", "wizard", "status", "attempts", "last_status_code", "next_attempt_at"
+    )  # fmt: skip
     list_filter = ("status", "event", "webhook")
     list_select_related = ("webhook",)
     readonly_fields = [field.name for field in WebhookDelivery._meta.fields]

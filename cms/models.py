@@ -99,7 +99,7 @@ class Webhook(models.Model):
     SUBSCRIBABLE = (Event.PUBLISH, Event.ROLLBACK)
 
     name = models.CharField(max_length=100, help_text=_("Who receives it, e.g. “CDN purge” or “mobile app build”."))
-    url = models.URLField(max_length=500, help_text=_("Receives a POST with a JSON body."))
+    url = models.URLField(_("URL"), max_length=500, help_text=_("Receives a POST with a JSON body."))
     secret = models.CharField(
         max_length=200,
         default=new_webhook_secret,

@@ -176,7 +176,8 @@ def attempt(delivery: WebhookDelivery, *, now: datetime | None = None) -> Webhoo
     delivery.last_status_code, delivery.last_error = code, error
     if not error:
         delivery.status, delivery.delivered_at, delivery.next_attempt_at = WebhookDelivery.Status.DELIVERED, now, None
-    elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+    elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS or delivery.event == Webhook.Event.PING:
+        # A ping is a test: its result is what the editor wants to see, now, not a retry later.
         delivery.status, delivery.next_attempt_at = WebhookDelivery.Status.FAILED, None
         logger.warning("Webhook %s: giving up on delivery %s: %s", webhook, delivery.uid, error)
     else:

@@ -122,7 +122,15 @@ def test_a_text_missing_in_the_language_falls_back_to_french_and_says_so(client,
 
 @pytest.mark.parametrize(
     ("header", "lang"),
-    [("nl-BE,nl;q=0.9,en;q=0.8", "nl"), ("de", "de"), ("es,en;q=0.5", "en"), ("es", "fr"), ("", "fr"), ("*", "fr")],
+    [
+        ("nl-BE,nl;q=0.9,en;q=0.8", "nl"),
+        ("de", "de"),
+        ("es,en;q=0.5", "en"),
+        ("nl;q=0,en;q=0.5", "en"),
+        ("es", "fr"),
+        ("", "fr"),
+        ("*", "fr"),
+    ],
 )
 def test_without_lang_the_accept_language_header_decides(client, live_wizard, header, lang):
     response = client.get(f"{API}/wizards/demo/", headers={"Accept-Language": header} if header else {})

@@ -20,7 +20,9 @@ FORMAT_VERSION = 1
 def language_from_header(accept_language: str | None) -> str:
     """The first supported language the client accepts ("nl-BE" counts as "nl"), else French."""
     supported = settings.WIZARD_LANGUAGES
-    for code, _quality in parse_accept_lang_header((accept_language or "")[:500]):
+    for code, quality in parse_accept_lang_header((accept_language or "")[:500]):
+        if quality <= 0:  # q=0: "not this one"
+            continue
         code = code.lower()
         for candidate in (code, code.split("-")[0]):
             if candidate in supported:
