@@ -12,6 +12,7 @@ import statistics
 import sys
 import time
 import warnings
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +54,10 @@ def environ(path: str, query: str = "", **headers: str) -> dict:
     return env
 
 
-def measure(application, env: dict, requests: int) -> tuple[list[float], str, int, dict[str, str]]:
+WSGIApp = Callable[..., Iterable[bytes]]
+
+
+def measure(application: WSGIApp, env: dict, requests: int) -> tuple[list[float], str, int, dict[str, str]]:
     status, size, answer_headers = "", 0, {}
 
     def start_response(status_line: str, headers: list) -> None:
