@@ -1,4 +1,8 @@
+import secrets
+import uuid
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -74,3 +78,77 @@ class LinkCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.url}: {self.get_status_display()}"
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def all_webhook_events() -> list[str]:
+    return list(Webhook.SUBSCRIBABLE)
+
+
+class Webhook(models.Model):
+    """A subscriber told by a signed POST whenever a wizard's live content changes: a CDN to purge, a site to build."""
+
+    class Event(models.TextChoices):
+        PUBLISH = "publish", _("a release is published")
+        ROLLBACK = "rollback", _("a wizard is rolled back")
+        PING = "ping", _("test from the admin")
+
+    SUBSCRIBABLE = (Event.PUBLISH, Event.ROLLBACK)
+
+    name = models.CharField(max_length=100, help_text=_("Who receives it, e.g. “CDN purge” or “mobile app build”."))
+    url = models.URLField(_("URL"), max_length=500, help_text=_("Receives a POST with a JSON body."))
+    secret = models.CharField(
+        max_length=200,
+        default=new_webhook_secret,
+        help_text=_("Shared with the subscriber, who checks the X-Wizard-Signature header with it."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    events = models.JSONField(default=all_webhook_events, help_text=_("The events this subscriber is told about."))
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if not isinstance(self.events, list) or not set(self.events) <= set(self.SUBSCRIBABLE):
+            raise ValidationError({"events": _("Choose among: %s.") % ", ".join(self.SUBSCRIBABLE)})
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or to send) to one webhook, with what happened at its last attempt."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("to send")
+        RETRYING = "retrying", _("failed, will retry")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("failed, given up")
+
+    # Sent as X-Wizard-Delivery and in the body: a receiver that sees it twice can ignore the repeat.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=20, choices=Webhook.Event.choices)
+    wizard = models.CharField(max_length=80, blank=True, help_text=_("The wizard's slug."))
+    # The exact body sent, so that every retry carries the same bytes (and so the same signature).
+    payload = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = _("webhook deliveries")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.wizard} → {self.webhook}: {self.get_status_display()}"

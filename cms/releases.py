@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from cms import live
+from cms import live, webhooks
 from cms.models import LiveRelease, Release
 from wizard import exchange, translations
 from wizard.models import Node
@@ -58,6 +58,7 @@ def make_live(release: Release, *, event: str = "publish") -> LiveRelease:
         defaults={"release": release, "slug": release.snapshot["wizard"]["slug"], "changed_at": timezone.now()},
     )
     transaction.on_commit(live.forget)
+    webhooks.enqueue(release, event=event)
     return pointer
 
 

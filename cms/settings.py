@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "treebeard",
     "reversion",
     "axes",
+    "ninja",  # the API's documentation page and its Swagger UI files, served locally
     "cms",
     "wizard",
 ]
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "cms.middleware.SecurityHeadersMiddleware",
+    "wizard.api.middleware.ApiMiddleware",  # /api/: CORS, HEAD/OPTIONS, errors as JSON
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -178,3 +180,22 @@ LIVE_POINTER_TTL = float(os.environ.get("LIVE_POINTER_TTL", "1.0"))
 # Translation management (wizard/translations/): may a wizard be published while some French text has no
 # translation? When yes, the public site and the API show the French text, marked as such, in its place.
 WIZARD_PUBLISH_WITH_MISSING_TRANSLATIONS = env_flag("WIZARD_PUBLISH_WITH_MISSING_TRANSLATIONS", True)
+
+# The headless JSON API (/api/v1/) and its webhooks.
+# Where absolute links in the API and in webhook payloads point, e.g. "https://wizards.example.be";
+# empty: the API uses the address each request came to, and webhook payloads carry paths only.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+# Origins whose pages may read the API ("*": any), comma-separated; empty: none.
+API_CORS_ALLOWED_ORIGINS = env_list("API_CORS_ALLOWED_ORIGINS", "*")
+# Published answers: browsers keep them a minute, a CDN may serve a stale copy while it refetches, and through
+# an outage; webhooks tell a CDN to purge on publish and rollback.
+API_CACHE_CONTROL = os.environ.get(
+    "API_CACHE_CONTROL", "public, max-age=60, stale-while-revalidate=300, stale-if-error=86400"
+)
+WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "5"))  # seconds for one delivery attempt
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
+WEBHOOK_RETRY_DELAY = 60  # seconds before the first retry, doubled after each failure …
+WEBHOOK_MAX_RETRY_DELAY = 6 * 3600  # … up to this
+# The first attempt runs in a background thread right after the publish commits; manage.py deliverwebhooks
+# (cron, every minute) retries. Off: only the cron delivers.
+WEBHOOK_DELIVER_AT_ONCE = env_flag("WEBHOOK_DELIVER_AT_ONCE", True)

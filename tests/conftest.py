@@ -2,6 +2,7 @@ import os
 
 import pytest
 
+from cms import live
 from cms.models import Release
 from tests import factories
 from wizard.models import Node
@@ -25,6 +26,12 @@ CHROMIUM_ARGS = [
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     """Debian's Chromium, kept off the network (playwright cannot download its own browser here)."""
     return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(autouse=True)
+def fresh_live_cache(monkeypatch) -> None:
+    """Each test starts with an empty cache of live releases: ids come back once a test's transaction rolls back."""
+    monkeypatch.setattr(live, "_cache", live._Cache())
 
 
 @pytest.fixture

@@ -1,0 +1,179 @@
+"""What the API answers, built from a release held in memory (never from the tree), once per release and language.
+
+Every answer is validated against its schema once, serialized to bytes and remembered on the `LiveWizard`;
+later requests for the same release, language and site cost a dictionary lookup.
+"""
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.utils.translation.trans_real import parse_accept_lang_header
+
+from cms.live import DEFAULT_LANGUAGE, LiveWizard
+from wizard import markdown
+from wizard.api import schemas
+
+# Part of every ETag: bump it when the answers change for the same release (a new field, another rendering).
+FORMAT_VERSION = 1
+
+
+def language_from_header(accept_language: str | None) -> str:
+    """The first supported language the client accepts ("nl-BE" counts as "nl"), else French."""
+    supported = settings.WIZARD_LANGUAGES
+    for code, quality in parse_accept_lang_header((accept_language or "")[:500]):
+        if quality <= 0:  # q=0: "not this one"
+            continue
+        code = code.lower()
+        for candidate in (code, code.split("-")[0]):
+            if candidate in supported:
+                return candidate
+    return DEFAULT_LANGUAGE
+
+
+def release_info(wizard: LiveWizard) -> schemas.ReleaseInfo:
+    if wizard.release_id:
+        return schemas.ReleaseInfo(
+            id=wizard.release_id, number=wizard.number, published_at=wizard.published_at, is_draft=False
+        )
+    return schemas.ReleaseInfo(id=None, number=None, published_at=None, is_draft=True)
+
+
+def page_url(site: str, lang: str, wizard_slug: str, path: str) -> str:
+    """The public site's address of a step (the contract's /<lang>/<wizard>/<path>/)."""
+    return f"{site}/{lang}/{wizard_slug}/{path}/" if path else f"{site}/{lang}/{wizard_slug}/"
+
+
+def api_url(site: str, wizard_slug: str) -> str:
+    return f"{site}/api/v1/wizards/{wizard_slug}/"
+
+
+class _Steps:
+    """Every step of one wizard in one language, without children, rendered once."""
+
+    def __init__(self, wizard: LiveWizard, lang: str, site: str) -> None:
+        self.wizard, self.lang, self.site = wizard, lang, site
+        self.links = wizard.link_urls(lang)
+        self.summaries: dict[str, schemas.StepSummary] = {}
+        self.steps: dict[str, schemas.Step] = {}
+        for path in wizard.steps:
+            self.steps[path] = self._step(path)
+            self.summaries[path] = schemas.StepSummary(
+                **self.steps[path].model_dump(include=set(schemas.StepSummary.model_fields))
+            )
+
+    def node_url(self, path: str) -> str | None:
+        return page_url(self.site, self.lang, self.wizard.slug, path) if path in self.wizard.steps else None
+
+    def _step(self, path: str) -> schemas.Step:
+        step, lang = self.wizard.steps[path], self.lang
+        texts, fallback = {}, []
+        for name in ("title", "label", "body", "note"):
+            texts[name], actual = step.text(name, lang)
+            if texts[name] and actual != lang:
+                fallback.append(name)
+        return schemas.Step(
+            uid=step.uid,
+            path=path,
+            slug=step.slug,
+            kind=step.kind,
+            title=texts["title"],
+            label=texts["label"],
+            url=page_url(self.site, lang, self.wizard.slug, path),
+            fallback=fallback,
+            body_html=self._html(texts["body"]),
+            body_markdown=texts["body"],
+            note_html=self._html(texts["note"]),
+            note_markdown=texts["note"],
+            references=list(self._references(texts["body"], texts["note"])),
+        )
+
+    def _html(self, text: str) -> str:
+        return markdown.render(text, lang=self.lang, links=self.links, node_url=self.node_url)
+
+    def _references(self, *texts: str) -> Iterable[schemas.Reference]:
+        for text in texts:
+            for ref in markdown.references(text):
+                kind, target = ref.kind, ref.target
+                if kind == "link":
+                    url = self.links.get(target)
+                elif kind == "node":
+                    url = self.node_url(target)
+                elif kind == "url":
+                    url = target
+                else:
+                    continue  # never published: validation refuses such links
+                yield schemas.Reference(kind=kind, text=ref.text, target=target, url=url)
+
+
+def _steps(wizard: LiveWizard, lang: str, site: str) -> _Steps:
+    return wizard.remember(("api-steps", lang, site), lambda: _Steps(wizard, lang, site))
+
+
+def _links(wizard: LiveWizard, lang: str) -> list[schemas.LinkTarget]:
+    found = []
+    for key, entry in sorted(wizard.links.items()):
+        values, fallback = {}, []
+        for name in ("name", "url"):
+            texts = entry.get(name, {})
+            values[name] = texts.get(lang) or texts.get(DEFAULT_LANGUAGE, "")
+            if values[name] and not texts.get(lang):
+                fallback.append(name)
+        found.append(schemas.LinkTarget(key=key, name=values["name"], url=values["url"], fallback=fallback))
+    return found
+
+
+def tree_json(wizard: LiveWizard, lang: str, site: str) -> bytes:
+    """The whole wizard in `lang`, nested, as JSON."""
+
+    def compute() -> bytes:
+        steps = _steps(wizard, lang, site)
+
+        def nest(path: str) -> schemas.TreeStep:
+            children = [nest(child) for child in wizard.steps[path].children]
+            return schemas.TreeStep(**dict(steps.steps[path]), children=children)
+
+        tree = schemas.WizardTree(
+            wizard=wizard.slug, lang=lang, release=release_info(wizard), links=_links(wizard, lang), root=nest("")
+        )
+        return tree.model_dump_json().encode()
+
+    return wizard.remember(("api-tree", FORMAT_VERSION, lang, site), compute)
+
+
+def step_json(wizard: LiveWizard, path: str, lang: str, site: str) -> bytes:
+    """One step of the wizard (`path` must be one) in `lang`, with its breadcrumb and children, as JSON."""
+
+    def compute() -> bytes:
+        steps, step = _steps(wizard, lang, site), wizard.steps[path]
+        ancestors, parent = [], step.parent
+        while parent is not None:
+            ancestors.insert(0, steps.summaries[parent])
+            parent = wizard.steps[parent].parent
+        page = schemas.StepPage(
+            wizard=wizard.slug,
+            lang=lang,
+            release=release_info(wizard),
+            step=steps.steps[path],
+            breadcrumb=ancestors,
+            children=[steps.summaries[child] for child in step.children],
+        )
+        return page.model_dump_json().encode()
+
+    return wizard.remember(("api-step", FORMAT_VERSION, path, lang, site), compute)
+
+
+def summary(wizard: LiveWizard, site: str) -> schemas.WizardSummary:
+    titles = wizard.root.texts.get("title", {})
+    return schemas.WizardSummary(
+        slug=wizard.slug,
+        title=titles,
+        languages=[lang for lang in settings.WIZARD_LANGUAGES if titles.get(lang)],
+        release=release_info(wizard),
+        url=api_url(site, wizard.slug),
+    )
+
+
+def list_json(wizards: list[LiveWizard], site: str) -> bytes:
+    """The published wizards, as JSON (each summary remembered with its release)."""
+    found = [found.remember(("api-summary", site), lambda found=found: summary(found, site)) for found in wizards]
+    return schemas.WizardList(wizards=found).model_dump_json().encode()
