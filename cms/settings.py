@@ -171,3 +171,15 @@ LOGGING = {
 }
 # How long a server process trusts its copy of "which release is live" before reading it again (seconds).
 LIVE_POINTER_TTL = float(os.environ.get("LIVE_POINTER_TTL", "1.0"))
+
+# The public site (wizard/views.py).
+# Browsers and proxies keep a page this many seconds, then revalidate it with its ETag (a 304 is cheap).
+WIZARD_PAGE_MAX_AGE = int(os.environ.get("WIZARD_PAGE_MAX_AGE", "60"))
+# Finished pages kept in memory per live release (least recently used dropped first).
+WIZARD_PAGE_CACHE_SIZE = int(os.environ.get("WIZARD_PAGE_CACHE_SIZE", "5000"))
+# "Did this page help you?": answers faster than a person or from a form older than a day are refused, and one
+# address may answer at most LIMIT times per WINDOW seconds.
+WIZARD_FEEDBACK_MIN_SECONDS = float(os.environ.get("WIZARD_FEEDBACK_MIN_SECONDS", "2"))
+WIZARD_FEEDBACK_MAX_SECONDS = 24 * 3600
+WIZARD_FEEDBACK_FLOOD_LIMIT = 10
+WIZARD_FEEDBACK_FLOOD_WINDOW = 600
