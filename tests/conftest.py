@@ -1,7 +1,9 @@
 import os
 
 import pytest
+from django.core.cache import cache
 
+from cms import live
 from cms.models import Release
 from tests import factories
 from wizard.models import Node
@@ -52,3 +54,10 @@ def admin_user(db):
 def admin_client(client, admin_user):
     client.force_login(admin_user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def fresh_live_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test reads the live pointers afresh: a rolled-back test's release ids are reused by the next one."""
+    monkeypatch.setattr(live, "_cache", live._Cache())
+    cache.clear()  # the feedback flood counters
