@@ -159,7 +159,10 @@ def page_context(
         "heading": inline_text(step, "title", lang),
         "body": rich_text(live, step, "body", lang, link_to, memo_key=memo),
         "note": rich_text(live, step, "note", lang, link_to, memo_key=memo),
-        "children": [{"url": link_to(lang, child.path), "label": label(child, lang)} for child in children],
+        "children": [
+            {"url": link_to(lang, child.path), "label": label(child, lang), "primary": child.path == restart.path}
+            for child in children
+        ],
         "breadcrumb": [
             {"url": link_to(lang, crumb.path), "label": breadcrumb_label(crumb, lang) if crumb.path else None}
             for crumb in trail
@@ -170,7 +173,7 @@ def page_context(
         "restart_url": link_to(lang, restart.path) if step.path and restart.path not in {"", step.path} else None,
         "definitions": (
             {"url": link_to(lang, definitions.path), "label": label(definitions, lang)}
-            if definitions and definitions.path != step.path
+            if definitions and step.path not in {"", definitions.path}
             else None
         ),
         "footer": [

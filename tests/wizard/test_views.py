@@ -245,7 +245,7 @@ def test_an_untranslated_text_falls_back_to_french_marked_as_such(client, live_w
 def test_external_links_are_those_of_the_page_language_and_marked(client, live_wizard):
     nl = client.get("/nl/demo/profiles/citizen/apply/").text
     assert 'href="https://www.example.org/nl/contact" class="external" rel="noopener"' in nl
-    assert '<span class="visually-hidden">(site externe)</span>' in nl  # the body is French: so is its marker
+    assert '<span class="visually-hidden"> (site externe)</span>' in nl  # the body is French: so is its marker
     de = client.get("/de/demo/contact/").text
     assert 'href="https://www.example.org/fr/contact"' in de  # no German URL: the French one
     en = client.get("/en/demo/profiles/company/apply/").text
