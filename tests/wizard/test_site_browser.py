@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from cms import live
 from tests import factories
-from wizard import exchange
+from wizard import exchange, staticsite
 
 pytestmark = pytest.mark.browser
 
@@ -145,3 +145,17 @@ def test_axe_would_see_a_violation(site, axe_page):
     axe_page.add_script_tag(path=str(AXE))
     result = axe_page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     assert "image-alt" in [violation["id"] for violation in result["violations"]]
+
+
+def test_the_static_export_works_from_file_urls(site, no_js_page, tmp_path):
+    staticsite.export(tmp_path)
+    page = no_js_page
+    page.goto((tmp_path / "index.html").as_uri())
+    page.get_by_role("link", name="Nederlands").click()
+    page.get_by_role("link", name="Welkom in de wizard van Mijn eGov-rolbeheer").click()
+    page.get_by_role("link", name="De wizard starten").click()
+    page.get_by_role("link", name="Gebruiker").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ik ben Gebruiker …")
+    page.get_by_role("navigation", name="Taal").get_by_role("link", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("I am a User …")
+    assert page.evaluate("getComputedStyle(document.querySelector('.site-header')).borderBottomStyle") == "solid"
