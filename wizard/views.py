@@ -32,6 +32,7 @@ from wizard import feedback, pages
 
 SERVER_ERROR_TEXT = gettext_noop("Something went wrong on our side. Please try again in a few minutes.")
 TOKEN_PLACEHOLDER = "__wizard_feedback_token__"
+TOKEN_PLACEHOLDER_BYTES = TOKEN_PLACEHOLDER.encode()
 FEEDBACK_STATES = {"thanks", "retry"}
 
 
@@ -116,21 +117,21 @@ def render_step(
         return response
     state = request.GET.get("feedback", "")
     state = state if current.kind == "task" and state in FEEDBACK_STATES else ""
-    origin = request.build_absolute_uri("/")[:-1]
+    origin = f"{request.scheme}://{request.get_host()}"
 
-    def compute() -> tuple[str, str]:
+    def compute() -> tuple[bytes, str]:
         context = pages.page_context(live, lang, path, link_to=link_to, origin=origin)
         html = _render(
             "wizard/step.html",
             lang,
             {**context, "feedback_state": state, "token": TOKEN_PLACEHOLDER, "honeypot": feedback.HONEYPOT},
         )
-        return html, make_etag(html)
+        return html.encode(), make_etag(html)
 
     html, etag = pages.page_cache(live).get((lang, path, state, origin), compute)
     if current.kind == "task" and state != "thanks":
         # The form's timestamp is the request's, not the memoized page's: only it can tell "too fast".
-        html = html.replace(TOKEN_PLACEHOLDER, feedback.make_token(current))
+        html = html.replace(TOKEN_PLACEHOLDER_BYTES, feedback.current_token(current).encode())
     return _conditional(request, html, etag, lang=lang)
 
 
@@ -143,7 +144,7 @@ def _render(template: str, lang: str, context: dict[str, Any]) -> str:
         return render_to_string(template, {"css": static("wizard/site.css"), **context})
 
 
-def _conditional(request: HttpRequest, html: str, etag: str, *, lang: str, status: int = 200) -> HttpResponse:
+def _conditional(request: HttpRequest, html: str | bytes, etag: str, *, lang: str, status: int = 200) -> HttpResponse:
     """The page, or 304 when the visitor's copy (If-None-Match) is the same."""
     tags = parse_etags(request.headers.get("If-None-Match", ""))
     if status == 200 and (etag in tags or "*" in tags):

@@ -1,3 +1,4 @@
+import re
 import time
 
 import pytest
@@ -89,3 +90,11 @@ def test_editors_see_the_answers_per_step(admin_client, client, live_wizard):
     assert "Pas clair" in listing.text
     assert admin_client.get("/admin/wizard/feedback/?is_helpful__exact=0&language__exact=nl").status_code == 200
     assert admin_client.get("/admin/wizard/feedback/add/").status_code == 403
+
+
+def test_the_pages_own_token_works_but_not_at_once(client, live_wizard, settings):
+    token = re.search(r'name="token" value="([^"]+)"', client.get(TASK).text).group(1)
+    answer = {"token": token, "helpful": "yes"}
+    assert client.post(TASK, answer)["Location"].endswith("feedback=retry#feedback")  # faster than a person
+    settings.WIZARD_FEEDBACK_MIN_SECONDS = 0
+    assert client.post(TASK, answer)["Location"].endswith("feedback=thanks#feedback")
