@@ -258,19 +258,11 @@ def handler500(request: HttpRequest) -> HttpResponse:
 
 def sitemap(request: HttpRequest) -> HttpResponse:
     """Every page of every live wizard in every language, each with its other languages as alternates."""
-    origin = request.build_absolute_uri("/")[:-1]
-    rows = []
-    for found in live_releases.wizards():
-        lastmod = found.published_at.date().isoformat()
-        for path in found.steps:
-            links = "".join(
-                f'<xhtml:link rel="alternate" hreflang="{code}" href={quoteattr(href)}/>'
-                for code in pages.languages()
-                if (href := origin + pages.step_url(found.slug, code, path))
-            )
-            for lang in pages.languages():
-                loc = xml_escape(origin + pages.step_url(found.slug, lang, path))
-                rows.append(f"<url><loc>{loc}</loc><lastmod>{lastmod}</lastmod>{links}</url>")
+    origin = f"{request.scheme}://{request.get_host()}"
+    rows = [
+        found.remember(("sitemap", origin), lambda found=found: _sitemap_rows(found, origin))
+        for found in live_releases.wizards()
+    ]
     xml = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">'
@@ -282,6 +274,21 @@ def sitemap(request: HttpRequest) -> HttpResponse:
     response.headers["Content-Type"] = "application/xml; charset=utf-8"
     response.headers.pop("Content-Language", None)
     return response
+
+
+def _sitemap_rows(found: LiveWizard, origin: str) -> str:
+    lastmod = found.published_at.date().isoformat()
+    rows = []
+    for path in found.steps:
+        links = "".join(
+            f'<xhtml:link rel="alternate" hreflang="{code}" href={quoteattr(href)}/>'
+            for code in pages.languages()
+            if (href := origin + pages.step_url(found.slug, code, path))
+        )
+        for lang in pages.languages():
+            loc = xml_escape(origin + pages.step_url(found.slug, lang, path))
+            rows.append(f"<url><loc>{loc}</loc><lastmod>{lastmod}</lastmod>{links}</url>")
+    return "".join(rows)
 
 
 def robots(request: HttpRequest) -> HttpResponse:
