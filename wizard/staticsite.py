@@ -76,7 +76,6 @@ def _write(directory: Path, wizard: LiveWizard, lang: str, path: str, base_url: 
             {
                 **context,
                 "canonical": base_url + pages.step_url(wizard.slug, lang, path) if base_url else "",
-                "static_export": True,
                 "css": relative(PurePosixPath("static") / STYLESHEET),
             },
         )

@@ -96,6 +96,8 @@ def render_step(
     A preview (a draft frozen with `LiveWizard.from_snapshot(releases.freeze(wizard), …)`) is never memoized nor
     cached, is marked noindex, shows no feedback form, and links its steps with `link_to` (a preview's own URLs).
     """
+    # Pages are kept only with the site's own links: another `link_to` (a preview's) is rendered each time.
+    memoize = not preview and link_to is None
     link_to = link_to or pages.site_link_to(live)
     path = path.strip("/")
     if request.method not in {"GET", "HEAD", "POST"}:
@@ -107,9 +109,9 @@ def render_step(
         if preview or current.kind != "task":
             return HttpResponseNotAllowed(["GET", "HEAD"])
         return _answer_feedback(request, live, current, lang, link_to)
-    if preview:
+    if not memoize:
         context = pages.page_context(live, lang, path, link_to=link_to, memoize=False)
-        html = _render("wizard/step.html", lang, {**context, "preview": True})
+        html = _render("wizard/step.html", lang, {**context, "preview": preview})
         response = HttpResponse(html)
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
@@ -124,7 +126,13 @@ def render_step(
         html = _render(
             "wizard/step.html",
             lang,
-            {**context, "feedback_state": state, "token": TOKEN_PLACEHOLDER, "honeypot": feedback.HONEYPOT},
+            {
+                **context,
+                "show_feedback": True,
+                "feedback_state": state,
+                "token": TOKEN_PLACEHOLDER,
+                "honeypot": feedback.HONEYPOT,
+            },
         )
         return html.encode(), make_etag(html)
 

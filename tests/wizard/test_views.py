@@ -257,6 +257,13 @@ def test_node_references_open_the_step_in_the_same_language(client, live_wizard)
     assert '<a href="/de/demo/profiles/citizen/apply/">demander</a>' in html
 
 
+def test_head_answers_like_get_without_a_body(client, live_wizard):
+    response = client.head(TASK)
+    assert response.status_code == 200
+    assert response["ETag"] == client.get(TASK)["ETag"]
+    assert response.content == b""
+
+
 def test_etag_and_cache_control_and_304(client, live_wizard):
     first = client.get(TASK)
     assert first["Cache-Control"].startswith("public, max-age=")
