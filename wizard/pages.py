@@ -22,8 +22,9 @@ from wizard import markdown
 # A URL builder: (language, step path) → the address of that step, for the site, a preview or an export.
 LinkTo = Callable[[str, str], str]
 
-# Root steps shown in the footer of every page rather than in the start page's list, in this order.
+# Root steps linked from every page's footer, in this order; the legal ones are left out of the start page's list.
 FOOTER_SLUGS = ("accessibility", "privacy", "contact")
+LEGAL_SLUGS = ("accessibility", "privacy")
 DEFINITIONS_SLUG = "definitions"
 # A breadcrumb shows a step's title when it is short ("Je suis un …"), else its shorter label.
 BREADCRUMB_TITLE_MAX = 40
@@ -108,7 +109,8 @@ def ancestors(live: LiveWizard, step: Step) -> list[Step]:
 
 
 def root_child(live: LiveWizard, slug: str) -> Step | None:
-    return live.steps.get(slug) if live.steps.get(slug, None) and live.steps[slug].parent == "" else None
+    """The step `slug` right under the wizard's root, if there is one (a root child's path is its slug)."""
+    return live.steps.get(slug)
 
 
 def restart_step(live: LiveWizard) -> Step:
@@ -145,7 +147,7 @@ def page_context(
     memo = "site" if memoize else None
     children = [live.steps[child] for child in step.children]
     if step.path == "":
-        children = [child for child in children if child.slug not in FOOTER_SLUGS[:2]]
+        children = [child for child in children if child.slug not in LEGAL_SLUGS]
     trail = ancestors(live, step)
     definitions = root_child(live, DEFINITIONS_SLUG)
     restart = restart_step(live)
