@@ -7,16 +7,23 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from wizard import pages
 from wizard.models import Feedback, Node
 
 
 @admin.register(Feedback)
 class FeedbackAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "wizard_slug", "step_path", "language", "is_helpful", "comment", "release_number")
+    list_display = ("created_at", "public_page", "language", "is_helpful", "comment", "release_number")
     list_filter = ("is_helpful", "language", "wizard_slug", "created_at")
     search_fields = ("step_path", "comment", "=step_uid")
     date_hierarchy = "created_at"
     list_per_page = 100
+
+    @admin.display(description=_("page"), ordering="step_path")
+    def public_page(self, answer: Feedback) -> str:
+        """The page as the visitor saw it (its address then; an old address redirects to where the step is now)."""
+        url = pages.step_url(answer.wizard_slug, answer.language, answer.step_path)
+        return format_html('<a href="{}">{}</a>', url, f"{answer.wizard_slug}/{answer.step_path}")
 
     # Visitors' answers are evidence: editors read them, nobody rewrites them.
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -88,6 +88,7 @@ def test_editors_see_the_answers_per_step(admin_client, client, live_wizard):
     listing = admin_client.get(f"/admin/wizard/feedback/?step_uid={step.uid}")
     assert listing.status_code == 200
     assert "Pas clair" in listing.text
+    assert 'href="/nl/demo/profiles/citizen/apply/"' in listing.text
     assert admin_client.get("/admin/wizard/feedback/?is_helpful__exact=0&language__exact=nl").status_code == 200
     assert admin_client.get("/admin/wizard/feedback/add/").status_code == 403
 
