@@ -8,6 +8,7 @@ Two levels, both per process:
 The public site and the API read the tree only through here: a page costs at most the pointer query.
 """
 
+import gc
 import threading
 import time
 from collections.abc import Callable
@@ -127,6 +128,10 @@ class _Cache:
             loaded = LiveWizard.from_release(Release.objects.get(pk=release_id))
             with self.lock:
                 self.releases.setdefault(release_id, loaded)
+            # A release lives long and never changes: move it out of the cyclic garbage collector's sight, or
+            # every full collection walks all its steps and a big wizard slows down every request.
+            gc.collect()
+            gc.freeze()
         return self.releases[release_id]
 
 

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -125,7 +126,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # After collectstatic (the demo and production run it), files get hashed names and far-future caching;
 # before it (tests, a quick runserver), whitenoise serves them straight from the apps.
-STATIC_COLLECTED = (STATIC_ROOT / "staticfiles.json").exists()
+# collectstatic itself must run with the hashing storage, or it would never write the manifest.
+STATIC_COLLECTED = (STATIC_ROOT / "staticfiles.json").exists() or "collectstatic" in sys.argv
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -199,3 +201,15 @@ WEBHOOK_MAX_RETRY_DELAY = 6 * 3600  # … up to this
 # The first attempt runs in a background thread right after the publish commits; manage.py deliverwebhooks
 # (cron, every minute) retries. Off: only the cron delivers.
 WEBHOOK_DELIVER_AT_ONCE = env_flag("WEBHOOK_DELIVER_AT_ONCE", True)
+
+# The public site (wizard/views.py).
+# Browsers and proxies keep a page this many seconds, then revalidate it with its ETag (a 304 is cheap).
+WIZARD_PAGE_MAX_AGE = int(os.environ.get("WIZARD_PAGE_MAX_AGE", "60"))
+# Finished pages kept in memory per live release (least recently used dropped first).
+WIZARD_PAGE_CACHE_SIZE = int(os.environ.get("WIZARD_PAGE_CACHE_SIZE", "5000"))
+# "Did this page help you?": answers faster than a person or from a form older than a day are refused, and one
+# address may answer at most LIMIT times per WINDOW seconds.
+WIZARD_FEEDBACK_MIN_SECONDS = float(os.environ.get("WIZARD_FEEDBACK_MIN_SECONDS", "2"))
+WIZARD_FEEDBACK_MAX_SECONDS = 24 * 3600
+WIZARD_FEEDBACK_FLOOD_LIMIT = 10
+WIZARD_FEEDBACK_FLOOD_WINDOW = 600

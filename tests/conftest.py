@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.core.cache import cache
 
 from cms import live
 from cms.models import Release
@@ -59,3 +60,10 @@ def admin_user(db):
 def admin_client(client, admin_user):
     client.force_login(admin_user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def fresh_live_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test reads the live pointers afresh: a rolled-back test's release ids are reused by the next one."""
+    monkeypatch.setattr(live, "_cache", live._Cache())
+    cache.clear()  # the feedback flood counters

@@ -17,6 +17,7 @@ from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
 from wizard import history, tree
+from wizard.feedback_admin import FeedbackSummaryMixin
 from wizard.models import LinkTarget, Node
 from wizard.translations_admin import TranslationStatusMixin  # also registers the translation dashboard
 
@@ -41,16 +42,17 @@ class NodeForm(MoveNodeForm):
 
 
 @admin.register(Node)
-class NodeAdmin(TranslationStatusMixin, TreeAdmin, TabbedTranslationAdmin, VersionAdmin):
+class NodeAdmin(TranslationStatusMixin, FeedbackSummaryMixin, TreeAdmin, TabbedTranslationAdmin, VersionAdmin):
     form = movenodeform_factory(Node, form=NodeForm)
     list_display = ("title", "slug", "kind", "updated_at")
     search_fields = ("slug", "title_fr", "title_nl", "title_de", "title_en", "body_fr")
     list_filter = ("kind",)
-    readonly_fields = ("uid", "step_address", "used_by")
+    readonly_fields = ("uid", "step_address", "used_by", "feedback_summary")
     fieldsets = (
         (None, {"fields": ("kind", "slug", "title", "label", "body", "note")}),
         (_("Place in the wizard"), {"fields": ("treebeard_position", "treebeard_ref_node")}),
         (_("References"), {"classes": ("collapse",), "fields": ("uid", "step_address", "used_by")}),
+        (_("Visitor feedback"), {"fields": ("feedback_summary",)}),
     )
     history_latest_first = True
 

@@ -153,7 +153,8 @@ def render(
         opening.attrs = {"href": url}
         if kind in {"link", "url"} and urlsplit(url).scheme in {"http", "https"}:
             opening.attrs.update({"class": "external", "rel": "noopener"})
-            marker = Token("html_inline", "", 0, content=f' <span class="visually-hidden">{leaving}</span>')
+            # The space inside the hidden text: outside it, it would show as an underlined gap in the link.
+            marker = Token("html_inline", "", 0, content=f'<span class="visually-hidden"> {leaving}</span>')
             children.insert(end, marker)
     html = md.renderer.render(tokens, md.options, {})
     return sanitize(html)

@@ -231,3 +231,27 @@ class TranslationState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.node or self.link_target} · {self.field} · {self.language}"
+
+
+class Feedback(models.Model):
+    """One visitor's answer to "Did this page help you?" on a task page. No personal data, no cookie.
+
+    The step is kept by its `uid`, stable across releases, with the address it had when the answer was given.
+    """
+
+    wizard_slug = models.CharField(_("wizard"), max_length=80, db_index=True)
+    step_uid = models.UUIDField(_("step"), db_index=True)
+    step_path = models.CharField(_("step path"), max_length=1000)
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES)
+    release_number = models.PositiveIntegerField(_("release"))
+    is_helpful = models.BooleanField(_("helpful"))
+    comment = models.TextField(_("comment"), blank=True, max_length=500)
+    created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+
+    def __str__(self) -> str:
+        return f"{self.wizard_slug}/{self.step_path} ({self.language}): {'yes' if self.is_helpful else 'no'}"

@@ -21,7 +21,7 @@ def test_link_reference_resolves_to_the_target_url_and_is_marked_external():
     assert '<span class="visually-hidden">' in html
 
 
-@pytest.mark.parametrize(("lang", "marker"), [("en", "external site")])
+@pytest.mark.parametrize(("lang", "marker"), [("fr", "site externe"), ("nl", "externe"), ("en", "external site")])
 def test_external_marker_is_in_the_page_language(lang, marker):
     assert marker in render("[x](https://example.org)", lang=lang)
 

@@ -1,0 +1,17 @@
+"""The project's settings, with a throwaway SQLite database and a bare "hello" view to compare with."""
+
+import os
+
+from cms.settings import *  # noqa: F403
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("BENCH_DB", str(BASE_DIR / ".bench" / "bench.sqlite3")),  # noqa: F405
+        "CONN_MAX_AGE": 60,
+    }
+}
+ROOT_URLCONF = "bench.urls"
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "ERROR"}}

@@ -1,0 +1,247 @@
+"""Benchmark of the public site, through the whole Django stack: .venv/bin/python bench/site.py [--quick]
+
+1. Latency: a step page against a bare "hello" view, both called through Django's WSGI handler with every
+   middleware (goal: the page at most 1.5× the hello view).
+2. Size: the same page with the seed wizard, then with 5,000 more steps in the live release (goal: ≤ 1.1× apart).
+3. Throughput: gunicorn on 127.0.0.1 with concurrent clients, each on its own keep-alive connection (no errors).
+
+It uses its own SQLite database under .bench/ and never touches the project's.
+"""
+
+import argparse
+import copy
+import http.client
+import io
+import multiprocessing
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+os.environ.setdefault("BENCH_DB", str(ROOT / ".bench" / "bench.sqlite3"))
+
+HELLO = "/bench/hello/"
+TASK = "/fr/egov-roles/profiles/legal-representative/activate-capacity/"
+INFO = "/nl/egov-roles/definitions/"
+PORT = int(os.environ.get("BENCH_PORT", "8151"))
+
+
+def setup_database() -> None:
+    import django
+
+    db = Path(os.environ["BENCH_DB"])
+    db.parent.mkdir(exist_ok=True)
+    db.unlink(missing_ok=True)
+    django.setup()
+    from django.core.management import call_command
+
+    from cms import releases
+    from wizard import exchange
+
+    call_command("migrate", verbosity=0)
+    wizard = exchange.load(exchange.read((ROOT / "fixtures" / "egov-roles.yaml").read_bytes()))
+    releases.make_live(releases.create(wizard, user=None))
+
+
+def grow_by(extra: int) -> None:
+    """A new live release: the seed plus `extra` info steps (100 under each of extra/100 new sections)."""
+    from cms import live, releases
+    from cms.models import LiveRelease
+
+    pointer = LiveRelease.objects.select_related("release", "wizard").get(slug="egov-roles")
+    snapshot = copy.deepcopy(pointer.release.snapshot)
+    for section in range(extra // 100):
+        snapshot["wizard"]["children"].append(
+            {
+                "uid": str(uuid.uuid4()),
+                "slug": f"section-{section}",
+                "kind": "info",
+                "title": {"fr": f"Section {section}"},
+                "children": [
+                    {
+                        "uid": str(uuid.uuid4()),
+                        "slug": f"step-{n}",
+                        "kind": "info",
+                        "title": {"fr": f"Étape {section}.{n}", "nl": f"Stap {section}.{n}"},
+                        "body": {
+                            "fr": f"Voir [le Centre de contact](link:contact-center) et [Contact](node:contact) {n}."
+                        },
+                    }
+                    for n in range(100)
+                ],
+            }
+        )
+    releases.make_live(releases.create(pointer.wizard, snapshot=snapshot, user=None))
+    live.forget()
+
+
+def environ(path: str) -> dict:
+    return {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": str(PORT),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": f"127.0.0.1:{PORT}",
+        "HTTP_ACCEPT_LANGUAGE": "fr-BE,fr;q=0.9",
+        "HTTP_USER_AGENT": "bench",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.url_scheme": "http",
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+
+
+def measure(handler, paths: list[str], *, count: int, rounds: int) -> dict[str, float]:
+    """µs per request for each path: the fastest of `rounds` batches of `count`, batches of the paths interleaved.
+
+    Interleaving and keeping the fastest batch make the figures robust to other work on the machine.
+    """
+    statuses = []
+
+    def start_response(status: str, headers: list) -> None:
+        statuses.append(status)
+
+    for path in paths:
+        for _ in range(200):
+            b"".join(handler(environ(path), start_response))
+    best = dict.fromkeys(paths, float("inf"))
+    for _ in range(rounds):
+        for path in paths:
+            started = time.perf_counter()
+            for _ in range(count):
+                b"".join(handler(environ(path), start_response))
+            best[path] = min(best[path], (time.perf_counter() - started) / count * 1e6)
+    bad = {status for status in statuses if not status.startswith("200")}
+    if bad:
+        raise SystemExit(f"Some requests answered {bad}")
+    return best
+
+
+def client(seconds: float, paths: list[str], results: "multiprocessing.Queue") -> None:
+    ok = errors = 0
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
+    deadline = time.monotonic() + seconds
+    n = 0
+    while time.monotonic() < deadline:
+        path = paths[n % len(paths)]
+        n += 1
+        try:
+            connection.request("GET", path, headers={"Accept-Language": "fr"})
+            response = connection.getresponse()
+            response.read()
+            if response.status == 200:
+                ok += 1
+            else:
+                errors += 1
+            if response.getheader("Connection", "").lower() == "close":
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
+        except (OSError, http.client.HTTPException):
+            errors += 1
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
+    results.put((ok, errors))
+
+
+def throughput(*, clients: int, seconds: float, workers: int, threads: int) -> tuple[float, int, int]:
+    gunicorn = shutil.which("gunicorn", path=str(ROOT / ".venv" / "bin")) or "gunicorn"
+    server = subprocess.Popen(
+        [
+            gunicorn,
+            "cms.wsgi",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--worker-class",
+            "gthread",
+            "--keep-alive",
+            "5",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        for _ in range(100):
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+                connection.request("GET", TASK)
+                connection.getresponse().read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise SystemExit("gunicorn did not start")
+        paths = [TASK, INFO, "/de/egov-roles/", "/en/egov-roles/profiles/user/change-email/"]
+        results: multiprocessing.Queue = multiprocessing.Queue()
+        procs = [multiprocessing.Process(target=client, args=(seconds, paths, results)) for _ in range(clients)]
+        started = time.perf_counter()
+        for proc in procs:
+            proc.start()
+        totals = [results.get() for _ in procs]
+        elapsed = time.perf_counter() - started
+        for proc in procs:
+            proc.join()
+        ok, errors = sum(t[0] for t in totals), sum(t[1] for t in totals)
+        return ok / elapsed, ok, errors
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer requests (a smoke run, noisier figures)")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=10)
+    args = parser.parse_args()
+    count, rounds = (300, 3) if args.quick else (1000, 15)
+
+    setup_database()
+    from django.core.wsgi import get_wsgi_application
+
+    handler = get_wsgi_application()
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU(s); fastest of {rounds} batches of {count}:")
+    seed = measure(handler, [HELLO, TASK, INFO], count=count, rounds=rounds)
+    hello, task, info = seed[HELLO], seed[TASK], seed[INFO]
+    print(f"  hello view                       {hello:6.0f} µs")
+    print(f"  task page, seed                  {task:6.0f} µs   {task / hello:.2f}× hello   (goal ≤ 1.5×)")
+    print(f"  info page, seed                  {info:6.0f} µs   {info / hello:.2f}× hello")
+
+    grow_by(5000)
+    deep = "/fr/egov-roles/section-49/step-99/"
+    big = measure(handler, [HELLO, TASK, INFO, deep], count=count, rounds=rounds)
+    print(f"  hello view, again                {big[HELLO]:6.0f} µs")
+    print(f"  task page, seed + 5,000 steps    {big[TASK]:6.0f} µs   {big[TASK] / task:.2f}× the seed's (goal ≤ 1.1×)")
+    print(f"  info page, seed + 5,000 steps    {big[INFO]:6.0f} µs   {big[INFO] / info:.2f}× the seed's")
+    print(f"  a new step, seed + 5,000 steps   {big[deep]:6.0f} µs   {big[deep] / big[HELLO]:.2f}× hello")
+
+    rate, ok, errors = throughput(clients=args.clients, seconds=3 if args.quick else args.seconds, workers=2, threads=4)
+    print(
+        f"gunicorn (2 workers × 4 threads, gthread), {args.clients} concurrent keep-alive clients on 127.0.0.1, "
+        f"seed + 5,000 steps, 4 pages in turn:"
+    )
+    print(f"  {rate:8.0f} pages/s   {ok} answered 200, {errors} error(s)")
+    if errors:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

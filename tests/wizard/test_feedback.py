@@ -1,0 +1,101 @@
+import re
+import time
+
+import pytest
+from django.test import Client
+
+from cms import live
+from wizard import feedback
+from wizard.models import Feedback, wizard_step_paths
+
+TASK = "/nl/demo/profiles/citizen/apply/"
+
+
+def form(step_path: str = "profiles/citizen/apply", *, age: float = 10, **fields: str) -> dict[str, str]:
+    """What a visitor's browser posts, `age` seconds after the page was shown."""
+    step = live.wizard("demo").steps[step_path]
+    return {"token": feedback.make_token(step, now=time.time() - age), "helpful": "yes", "comment": "", **fields}
+
+
+def test_a_task_page_asks_whether_it_helped(client, live_wizard):
+    html = client.get(TASK).text
+    assert "Heeft deze pagina u geholpen?" in html
+    assert 'name="token"' in html
+    assert "__wizard_feedback_token__" not in html
+    assert 'id="feedback"' not in client.get("/nl/demo/profiles/citizen/").text  # a choice, not a task
+
+
+def test_an_answer_is_stored_per_step_and_thanked_without_a_cookie(live_wizard):
+    client = Client(enforce_csrf_checks=True)  # no CSRF cookie exists, and none is needed
+    response = client.post(TASK, form(helpful="no", comment="  Trop vague.  "))
+    assert response.status_code == 303
+    assert response["Location"] == "/nl/demo/profiles/citizen/apply/?feedback=thanks#feedback"
+    assert not response.cookies
+    answer = Feedback.objects.get()
+    step = wizard_step_paths(live_wizard)["profiles/citizen/apply"]
+    assert (answer.step_uid, answer.wizard_slug, answer.step_path) == (step.uid, "demo", "profiles/citizen/apply")
+    assert (answer.language, answer.release_number) == ("nl", 1)
+    assert (answer.is_helpful, answer.comment) == (False, "Trop vague.")
+    thanked = client.get(response["Location"])
+    assert "Bedankt!" in thanked.text
+    assert "<form" not in thanked.text
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"website": "http://spam.example"},  # the honeypot
+        {"age": 0.5},  # faster than a person
+        {"age": 3 * 24 * 3600},  # a form kept for days
+        {"token": "forged"},
+        {"helpful": "maybe"},
+        {"comment": "x" * 501},
+    ],
+)
+def test_suspicious_answers_are_refused(client, live_wizard, fields):
+    age = fields.pop("age", 10)
+    response = client.post(TASK, form(age=age, **fields))
+    assert response["Location"].endswith("?feedback=retry#feedback")
+    assert not Feedback.objects.exists()
+    assert "Uw antwoord kon niet worden opgeslagen" in client.get(response["Location"]).text
+
+
+def test_a_token_for_another_step_is_refused(client, live_wizard):
+    client.post(TASK, form("profiles/citizen/renew"))
+    assert not Feedback.objects.exists()
+
+
+def test_one_address_cannot_flood(client, live_wizard, settings):
+    for _ in range(settings.WIZARD_FEEDBACK_FLOOD_LIMIT):
+        client.post(TASK, form())
+    assert client.post(TASK, form())["Location"].endswith("feedback=retry#feedback")
+    assert Feedback.objects.count() == settings.WIZARD_FEEDBACK_FLOOD_LIMIT
+    other = client.post(TASK, form(), REMOTE_ADDR="192.0.2.7")
+    assert other["Location"].endswith("feedback=thanks#feedback")
+
+
+def test_only_task_pages_take_answers(client, live_wizard):
+    assert client.post("/nl/demo/contact/", form()).status_code == 405
+    assert not Feedback.objects.exists()
+
+
+def test_editors_see_the_answers_per_step(admin_client, client, live_wizard):
+    client.post(TASK, form(helpful="yes"))
+    client.post(TASK, form(helpful="no", comment="Pas clair"), REMOTE_ADDR="192.0.2.8")
+    step = wizard_step_paths(live_wizard)["profiles/citizen/apply"]
+    page = admin_client.get(f"/admin/wizard/node/{step.pk}/change/").text
+    assert f"?step_uid={step.uid}" in page
+    listing = admin_client.get(f"/admin/wizard/feedback/?step_uid={step.uid}")
+    assert listing.status_code == 200
+    assert "Pas clair" in listing.text
+    assert 'href="/nl/demo/profiles/citizen/apply/"' in listing.text
+    assert admin_client.get("/admin/wizard/feedback/?is_helpful__exact=0&language__exact=nl").status_code == 200
+    assert admin_client.get("/admin/wizard/feedback/add/").status_code == 403
+
+
+def test_the_pages_own_token_works_but_not_at_once(client, live_wizard, settings):
+    token = re.search(r'name="token" value="([^"]+)"', client.get(TASK).text).group(1)
+    answer = {"token": token, "helpful": "yes"}
+    assert client.post(TASK, answer)["Location"].endswith("feedback=retry#feedback")  # faster than a person
+    settings.WIZARD_FEEDBACK_MIN_SECONDS = 0
+    assert client.post(TASK, answer)["Location"].endswith("feedback=thanks#feedback")
