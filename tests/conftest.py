@@ -29,12 +29,6 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
 
 
-@pytest.fixture(autouse=True)
-def fresh_live_cache(monkeypatch) -> None:
-    """Each test starts with an empty cache of live releases: ids come back once a test's transaction rolls back."""
-    monkeypatch.setattr(live, "_cache", live._Cache())
-
-
 @pytest.fixture
 def wizard(db) -> Node:
     return factories.make_wizard()
