@@ -99,7 +99,9 @@ class Farm:
                     return
                 lines = head.decode("latin-1").split("\r\n")
                 method, target, _version = lines[0].split(" ", 2)
-                headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+                headers = {
+                    k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)
+                }
                 self.stats.requests[host] += 1
                 self.stats.log.append((host, method, target, headers))
                 self.stats.in_flight[host] += 1
@@ -119,7 +121,12 @@ class Farm:
             writer.transport.abort()
 
     async def _answer(
-        self, method: str, target: str, headers: dict[str, str], reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        self,
+        method: str,
+        target: str,
+        headers: dict[str, str],
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
     ) -> bool:
         """Answer one request; False when the connection must end."""
         parts = urlsplit(target)

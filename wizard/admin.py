@@ -16,6 +16,7 @@ from reversion.models import Version
 from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
+from cms.linkcheck.admin import LinkStatusMixin
 from wizard import history, tree
 from wizard.models import LinkTarget, Node
 
@@ -40,7 +41,7 @@ class NodeForm(MoveNodeForm):
 
 
 @admin.register(Node)
-class NodeAdmin(TreeAdmin, TabbedTranslationAdmin, VersionAdmin):
+class NodeAdmin(LinkStatusMixin, TreeAdmin, TabbedTranslationAdmin, VersionAdmin):
     form = movenodeform_factory(Node, form=NodeForm)
     list_display = ("title", "slug", "kind", "updated_at")
     search_fields = ("slug", "title_fr", "title_nl", "title_de", "title_en", "body_fr")
@@ -143,7 +144,7 @@ def _change_url(node: Node) -> str:
 
 
 @admin.register(LinkTarget)
-class LinkTargetAdmin(TabbedTranslationAdmin, VersionAdmin):
+class LinkTargetAdmin(LinkStatusMixin, TabbedTranslationAdmin, VersionAdmin):
     list_display = ("key", "name", "url")
     search_fields = ("key", "name_fr", "name_nl", "url_fr", "url_nl", "url_de", "url_en")
     readonly_fields = ("usages",)

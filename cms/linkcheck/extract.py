@@ -42,10 +42,11 @@ class Usage:
         """The place in words, for editors: 'step “a/b” of “demo” (body, nl, live) via link target “portal”'."""
         if not self.is_step:
             place = f"link target “{self.link_key}” ({self.lang})"
-            return place if self.source == DRAFT else f"{place}, in the live release of “{self.wizard}”"
+            return f"{place}, in the live release of “{self.wizard}”" if self.source == LIVE else place
         step = f"step “{self.step_path}”" if self.step_path else "start page"
+        detail = ", ".join(part for part in (self.field, self.lang, self.source) if part)
         via = f" via link target “{self.link_key}”" if self.link_key else ""
-        return f"{step} of “{self.wizard}” ({self.field}, {self.lang}, {self.source}){via}"
+        return f"{step} of “{self.wizard}” ({detail}){via}"
 
 
 def is_checkable(url: str) -> bool:

@@ -280,7 +280,9 @@ def _judge(url: str, status: int, final_url: str, hops: list[tuple[int, str]], h
     error = f"HTTP {status} {_reason(status)}"
     if status in REDIRECT_STATUSES:
         error = f"HTTP {status}: a redirect without a Location header"
-    return Result(url, Outcome.BROKEN, http_status=status, final_url=final_url if hops else "", error=error, redirects=hops)
+    return Result(
+        url, Outcome.BROKEN, http_status=status, final_url=final_url if hops else "", error=error, redirects=hops
+    )
 
 
 def _reason(status: int) -> str:

@@ -102,6 +102,7 @@ class Report:
     recorded: bool
     rows: list[LinkCheck] = field(default_factory=list)
     newly_broken: list[LinkCheck] = field(default_factory=list)
+    usages: list[extract.Usage] = field(default_factory=list)  # where each URL is used (all-content runs)
     seconds: float = 0.0
 
     @property
@@ -133,7 +134,7 @@ def check(
     wanted = extract.urls(found) if found is not None else [url.strip() for url in urls or [] if url.strip()]
     wanted = list(dict.fromkeys(wanted))
     results = asyncio.run(probe_all(wanted, opts or options(), progress))
-    report = Report(results=results, recorded=record)
+    report = Report(results=results, recorded=record, usages=found or [])
     if record:
         report.rows, report.newly_broken = store(results, prune=everything)
         if report.newly_broken:
