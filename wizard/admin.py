@@ -150,6 +150,7 @@ class LinkTargetAdmin(LinkStatusMixin, TabbedTranslationAdmin, VersionAdmin):
     readonly_fields = ("usages",)
     formfield_overrides = URL_FIELD
     fields = ("key", "name", "url", "usages")
+    change_list_template = "admin/wizard/linktarget/change_list.html"  # reversion's, plus the broken links page
 
     @admin.display(description=_("used in"))
     def usages(self, target: LinkTarget) -> str:

@@ -38,6 +38,18 @@ EDITOR_PERMISSIONS = ("wizard.change_node", "wizard.change_linktarget", "cms.vie
 _page_cache: ContextVar[dict[str, Any] | None] = ContextVar("linkcheck_page_cache", default=None)
 
 
+def _with_page_cache(view: Any, *args: Any) -> HttpResponse:
+    token = _page_cache.set({})
+    try:
+        response = view(*args)
+        # Render now, while the cache is set: the badge column is computed while rendering.
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+        return response
+    finally:
+        _page_cache.reset(token)
+
+
 def badge(status: str, text: str = "", title: str = "") -> str:
     colour, background = BADGE_COLOURS.get(status, BADGE_COLOURS[LinkCheck.Status.PENDING])
     return format_html(
@@ -89,15 +101,11 @@ class LinkStatusMixin:
         return fieldsets
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        token = _page_cache.set({})
-        try:
-            response = super().changelist_view(request, extra_context)
-            # Render now, while the page cache is set: the badge column is computed while rendering.
-            if hasattr(response, "render") and not response.is_rendered:
-                response.render()
-            return response
-        finally:
-            _page_cache.reset(token)
+        return _with_page_cache(super().changelist_view, request, extra_context)
+
+    def children_view(self, request: HttpRequest, parent_id: str) -> HttpResponse:
+        """Treebeard's tree loads the children of a step on demand: their badges come from the same cache."""
+        return _with_page_cache(super().children_view, request, parent_id)
 
     @admin.display(description=_("links"))
     def link_status(self, obj: Model) -> str:
