@@ -1,7 +1,8 @@
 """A URL farm: a small asyncio HTTP/1.1 server whose answer is written in the path, on one or more loopback
 addresses (each address is a distinct "host"). The tests and the benchmark point the link checker at it.
 
-Routes (any route also takes ?head=CODE: HEAD is answered with CODE, as servers that refuse HEAD do):
+Routes (any route also takes ?head=CODE: HEAD is answered with CODE, as servers that refuse HEAD do; and
+?delay=SECONDS: every answer, or reset, comes after that delay, like a server far away):
   /ok                      200
   /status/CODE             that status (404, 500, 401…)
   /slow/SECONDS            200 after a delay
@@ -134,6 +135,8 @@ class Farm:
         self.stats.hits[path] += 1
         segments = path.strip("/").split("/")
         route, args = segments[0], segments[1:]
+        if "delay" in query:
+            await asyncio.sleep(float(query["delay"]))
         if method == "HEAD" and "head" in query:
             return await self._send(writer, method, int(query["head"]))
         if route == "ok":

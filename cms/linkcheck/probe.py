@@ -253,21 +253,40 @@ def _tries(error: Exception, attempts: int) -> str:
 
 
 async def _follow(url: str, *, client: httpx.AsyncClient, options: Options, slot: Slot) -> Result:
-    """One pass through the redirect chain, from `url` to an answer that is not a redirect."""
+    """One pass through the redirect chain, from `url` to an answer that is not a redirect.
+
+    The host's slot is kept from one request to the next while the chain stays on that host, so that a URL, once
+    started, finishes without queueing again behind every other URL of the host. It is released before another
+    host's slot is awaited: holding one while waiting for another could deadlock.
+    """
     current, seen, hops = url, {urldefrag(url).url}, []
-    for _hop in range(options.max_redirects + 1):
-        status, headers = await _ask(current, client=client, options=options, slot=slot)
-        location = headers.get("location", "").strip()
-        if status in REDIRECT_STATUSES and location:
-            target = urljoin(current, location)
-            hops.append((status, target))
-            if urldefrag(target).url in seen:
-                raise _Final(f"redirect loop: {target} was already visited")
-            seen.add(urldefrag(target).url)
-            current = target
-            continue
-        return _judge(url, status, current, hops, headers)
+    async with contextlib.AsyncExitStack() as held:
+        held_host = None
+        for _hop in range(options.max_redirects + 1):
+            host = _host(current)
+            if host != held_host:
+                await held.aclose()
+                await held.enter_async_context(slot(host))
+                held_host = host
+            status, headers = await _ask(current, client=client, options=options)
+            location = headers.get("location", "").strip()
+            if status in REDIRECT_STATUSES and location:
+                target = urljoin(current, location)
+                hops.append((status, target))
+                if urldefrag(target).url in seen:
+                    raise _Final(f"redirect loop: {target} was already visited")
+                seen.add(urldefrag(target).url)
+                current = target
+                continue
+            return _judge(url, status, current, hops, headers)
     raise _Final(f"more than {options.max_redirects} redirects")
+
+
+def _host(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise _Final(f"cannot check {url!r}: only http and https addresses are checked")
+    return parts.hostname.lower()
 
 
 def _judge(url: str, status: int, final_url: str, hops: list[tuple[int, str]], headers: httpx.Headers) -> Result:
@@ -289,18 +308,12 @@ def _reason(status: int) -> str:
     return httpx.codes.get_reason_phrase(status) or "error"
 
 
-async def _ask(url: str, *, client: httpx.AsyncClient, options: Options, slot: Slot) -> tuple[int, httpx.Headers]:
+async def _ask(url: str, *, client: httpx.AsyncClient, options: Options) -> tuple[int, httpx.Headers]:
     """HEAD, then GET when the server refuses HEAD: status and headers, with no more of a body than that."""
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise _Final(f"cannot check {url!r}: only http and https addresses are checked")
-    host = parts.hostname.lower()
-    async with slot(host):
-        status, headers = await _send("HEAD", url, client=client, options=options)
+    status, headers = await _send("HEAD", url, client=client, options=options)
     # Many servers answer HEAD with 405, 501 or another 4xx (403, 404, 400) while GET works.
     if status >= 400 and status not in RATE_LIMITED:
-        async with slot(host):
-            status, headers = await _send("GET", url, client=client, options=options)
+        status, headers = await _send("GET", url, client=client, options=options)
     return status, headers
 
 
