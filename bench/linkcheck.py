@@ -35,7 +35,7 @@ django.setup()
 
 from bench.linkfarm import Farm  # noqa: E402
 from cms.linkcheck import run  # noqa: E402
-from cms.linkcheck.probe import Outcome, Options  # noqa: E402
+from cms.linkcheck.probe import Options, Outcome  # noqa: E402
 
 FARM_LIFETIME = 600.0  # seconds: the farm exits by itself even if the benchmark is killed
 LATENCY = 0.1  # every answer of the farm takes this long, as a distant server's would

@@ -46,6 +46,7 @@ class Stats:
     log: list[tuple[str, str, str, dict[str, str]]] = field(default_factory=list)  # host, method, target, headers
     body_bytes_sent: int = 0
     max_in_flight_all: int = 0
+    connections: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -53,6 +54,7 @@ class Stats:
             "max_in_flight": dict(self.max_in_flight),
             "max_in_flight_all": self.max_in_flight_all,
             "body_bytes_sent": self.body_bytes_sent,
+            "connections": self.connections,
         }
 
 
@@ -92,6 +94,7 @@ class Farm:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         host = writer.get_extra_info("sockname")[0]
         self._writers.add(writer)
+        self.stats.connections += 1
         try:
             while True:
                 try:

@@ -186,10 +186,11 @@ def make_client(options: Options) -> httpx.AsyncClient:
         keepalive_expiry=5.0,
     )
     # trust_env=False: a proxy from the environment would be the only address the guard ever saw.
-    transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+    tls = ssl.create_default_context(cafile=certifi.where())
+    transport = httpx.AsyncHTTPTransport(verify=tls, limits=limits, trust_env=False)
     # httpx does not pass a network backend through to httpcore; the pool is rebuilt with ours (httpx is pinned).
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=ssl.create_default_context(cafile=certifi.where()),
+        ssl_context=tls,
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,
@@ -322,6 +323,9 @@ async def _send(method: str, url: str, *, client: httpx.AsyncClient, options: Op
         async with asyncio.timeout(options.timeout):
             # Streaming, and leaving without reading: the body of a GET is never downloaded.
             async with client.stream(method, url) as response:
+                if method == "HEAD":
+                    # A HEAD answer has no body; reading its end lets the connection serve the next request.
+                    await response.aread()
                 return response.status_code, response.headers
     except TimeoutError:
         raise _Transient(f"no answer within {options.timeout:g} s") from None

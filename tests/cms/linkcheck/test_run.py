@@ -37,6 +37,13 @@ def test_each_distinct_url_is_checked_once(farm):
     assert farm.stats.hits["/ok"] == 1
 
 
+def test_connections_are_kept_alive_between_head_requests(farm):
+    urls = [farm.url(f"/ok?n={n}") for n in range(6)]
+    asyncio.run(run.probe_all(urls, options(per_host=1)))
+    assert farm.stats.requests["127.0.0.1"] == 6
+    assert farm.stats.connections == 1
+
+
 def test_progress_is_reported_for_each_url(farm):
     seen = []
     asyncio.run(run.probe_all([farm.url("/ok"), farm.url("/status/404")], options(), lambda *a: seen.append(a)))
