@@ -124,3 +124,10 @@ def test_check_now_action_on_steps_and_on_results(admin_client, farm):
     admin_client.post(reverse("admin:cms_linkcheck_changelist"), {"action": "check_now", "_selected_action": [row.pk]})
     row.refresh_from_db()
     assert (row.status, row.consecutive_failures) == ("broken", 2)
+
+
+@pytest.mark.parametrize("model", ["node", "linktarget"])
+def test_add_forms_work_with_the_link_check_field(admin_client, db, model):
+    page = admin_client.get(f"/admin/wizard/{model}/add/")
+    assert page.status_code == 200
+    assert "No external link." in page.content.decode()
