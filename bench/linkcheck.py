@@ -162,6 +162,7 @@ def main() -> None:
         "hosts": len(hosts),
         "per_host_limit": args.per_host,
         "requests": sum(stats["requests"].values()),
+        "requests_the_rules_need": sum(kind.requests for _url, kind, _host in planned),
         "wall_seconds": round(wall, 2),
         "ideal_seconds": round(ideal, 2),
         "wall_over_ideal": round(wall / ideal, 3),

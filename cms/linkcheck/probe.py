@@ -250,7 +250,7 @@ def _sentence(error: Exception) -> str:
 
 
 def _tries(error: Exception, attempts: int) -> str:
-    return f"{_sentence(error)} ({attempts} tries)" if attempts > 1 else _sentence(error)
+    return f"{_sentence(error)[:-1]} ({attempts} tries)." if attempts > 1 else _sentence(error)
 
 
 async def _follow(url: str, *, client: httpx.AsyncClient, options: Options, slot: Slot) -> Result:
