@@ -9,6 +9,7 @@ is used.
 import asyncio
 import contextlib
 import logging
+import smtplib
 import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -138,7 +139,11 @@ def check(
     if record:
         report.rows, report.newly_broken = store(results, prune=everything)
         if report.newly_broken:
-            notify(report.newly_broken, found if found is not None else extract.usages())
+            try:
+                notify(report.newly_broken, found if found is not None else extract.usages())
+            except (OSError, smtplib.SMTPException):
+                # The results are stored; a mail server that is down must not make the run fail.
+                logger.exception("Could not email editors about %d broken link(s)", len(report.newly_broken))
     report.seconds = time.monotonic() - started
     return report
 
@@ -162,7 +167,11 @@ def store(results: list[probe.Result], *, prune: bool = False) -> tuple[list[Lin
             newly_broken.append(row)
     fields = [f.name for f in LinkCheck._meta.concrete_fields if f.name not in {"id", "url"}]
     LinkCheck.objects.bulk_update([row for row in rows if row.pk], fields, batch_size=500)
-    LinkCheck.objects.bulk_create([row for row in rows if not row.pk], batch_size=500)
+    # Upsert: a run started at the same time (cron and an editor's "check now") may have added the URL meanwhile.
+    new = [row for row in rows if not row.pk]
+    LinkCheck.objects.bulk_create(
+        new, batch_size=500, update_conflicts=True, unique_fields=["url"], update_fields=fields
+    )
     if prune:
         LinkCheck.objects.exclude(url__in=[row.url for row in rows]).delete()
     return rows, newly_broken

@@ -151,3 +151,15 @@ def test_history_survives_between_runs_only_for_urls_still_in_use(db):
     assert (row.status, row.first_failure_at, newly_broken) == ("broken", old, rows)
     run.store([], prune=True)
     assert not LinkCheck.objects.exists()
+
+
+def test_a_mail_server_that_is_down_does_not_fail_the_run(farm, editors, monkeypatch, caplog):
+    def down(*args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr(run, "send_mass_mail", down)
+    url = farm.url("/status/404")
+    run.check([url], record=True)
+    report = run.check([url], record=True)
+    assert [row.url for row in report.broken] == [url]
+    assert "Could not email editors" in caplog.text
