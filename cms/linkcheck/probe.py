@@ -169,13 +169,13 @@ async def resolve(host: str, port: int) -> list[Address]:
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
+        if error.errno == socket.EAI_AGAIN:  # the resolver could not answer now: worth another try
+            raise _Transient(f"the DNS lookup of {host} failed for now") from None
         raise HostNotFoundError(f"the host {host} was not found ({error.strerror})") from None
-    found = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
-    return list(dict.fromkeys(found)) or _no_address(host)
-
-
-def _no_address(host: str) -> list[Address]:
-    raise HostNotFoundError(f"the host {host} has no address")
+    found = list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos))
+    if not found:
+        raise HostNotFoundError(f"the host {host} has no address")
+    return found
 
 
 def make_client(options: Options) -> httpx.AsyncClient:

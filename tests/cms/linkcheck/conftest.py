@@ -13,6 +13,7 @@ from wizard import exchange
 from wizard.models import Node
 
 LOOPBACK = ("127.0.0.0/8",)
+REAL_RESOLVE = probe.resolve
 # Short timeouts and waits, so that the retry and timeout behaviour takes a second, not a minute.
 FAST = {"timeout": 1.0, "connect_timeout": 1.0, "backoff": 0.1, "retry_after_cap": 5.0, "allowed_networks": LOOPBACK}
 
@@ -20,7 +21,7 @@ FAST = {"timeout": 1.0, "connect_timeout": 1.0, "backoff": 0.1, "retry_after_cap
 @pytest.fixture(autouse=True)
 def _offline(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
     """Names other than localhost never resolve, and the settings allow the loopback farm only, with short waits."""
-    real = probe.resolve
+    real = REAL_RESOLVE
 
     async def resolve(host: str, port: int) -> list:
         if host != "localhost" and not host.replace(".", "").isdigit() and ":" not in host:

@@ -1,3 +1,4 @@
+import asyncio
 import contextlib
 import ipaddress
 import socket
@@ -10,7 +11,7 @@ import pytest
 
 from cms.linkcheck import probe
 from cms.linkcheck.probe import Outcome
-from tests.cms.linkcheck.conftest import probe_one
+from tests.cms.linkcheck.conftest import REAL_RESOLVE, probe_one
 
 
 def methods(farm, path: str) -> list[str]:
@@ -236,3 +237,21 @@ def test_only_http_and_https_are_checked():
     result = probe_one("mailto:someone@example.org")
     assert result.outcome == Outcome.BROKEN
     assert "only http and https" in result.error
+
+
+@pytest.mark.parametrize(
+    ("errno", "outcome", "attempts", "error"),
+    [
+        (socket.EAI_NONAME, Outcome.BROKEN, 1, "The host nowhere.test was not found"),
+        (socket.EAI_AGAIN, Outcome.BROKEN, 3, "The DNS lookup of nowhere.test failed for now (3 tries)."),
+    ],
+)
+def test_unknown_host_is_broken_at_once_but_a_resolver_hiccup_is_retried(monkeypatch, errno, outcome, attempts, error):
+    async def lookup(self, host, *args, **kwargs):
+        raise socket.gaierror(errno, "resolver says no")
+
+    monkeypatch.setattr(probe, "resolve", REAL_RESOLVE)
+    monkeypatch.setattr(asyncio.base_events.BaseEventLoop, "getaddrinfo", lookup)
+    result = probe_one("http://nowhere.test/", backoff=0.01)
+    assert (result.outcome, result.attempts) == (outcome, attempts)
+    assert result.error.startswith(error)
