@@ -164,7 +164,8 @@ class Farm:
         if route == "to":
             return await self._send(writer, method, int(query.get("code", 302)), {"Location": query["url"]})
         if route == "loop":
-            return await self._send(writer, method, 302, {"Location": f"/loop/{args[0]}/{(int(args[1]) + 1) % 2}"})
+            location = f"/loop/{args[0]}/{(int(args[1]) + 1) % 2}" + (f"?{parts.query}" if parts.query else "")
+            return await self._send(writer, method, 302, {"Location": location})
         if route == "no-location":
             return await self._send(writer, method, 302)
         if route == "limited":

@@ -178,15 +178,14 @@ async def resolve(host: str, port: int) -> list[Address]:
     return found
 
 
-def make_client(options: Options) -> httpx.AsyncClient:
+def make_client(
+    options: Options, *, connections: int | None = None, tls: ssl.SSLContext | None = None
+) -> httpx.AsyncClient:
     """An HTTP client for probes: no automatic redirects or retries (probe() does both), guarded connections."""
-    limits = httpx.Limits(
-        max_connections=max(options.concurrency, 1),
-        max_keepalive_connections=max(options.concurrency, 1),
-        keepalive_expiry=5.0,
-    )
+    size = max(connections or options.concurrency, 1)
+    limits = httpx.Limits(max_connections=size, max_keepalive_connections=size, keepalive_expiry=5.0)
     # trust_env=False: a proxy from the environment would be the only address the guard ever saw.
-    tls = ssl.create_default_context(cafile=certifi.where())
+    tls = tls or ssl.create_default_context(cafile=certifi.where())
     transport = httpx.AsyncHTTPTransport(verify=tls, limits=limits, trust_env=False)
     # httpx does not pass a network backend through to httpcore; the pool is rebuilt with ours (httpx is pinned).
     transport._pool = httpcore.AsyncConnectionPool(
@@ -208,19 +207,51 @@ def make_client(options: Options) -> httpx.AsyncClient:
     )
 
 
+class Clients:
+    """One HTTP client per host, made when first needed, all closed together (`async with Clients(options)`).
+
+    Per host, because httpcore scans its whole pool on every request and at every release: one pool of a few
+    connections per host costs a fraction of one big pool for all of them.
+    """
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._tls: ssl.SSLContext | None = None
+
+    def get(self, host: str) -> httpx.AsyncClient:
+        client = self._clients.get(host)
+        if client is None:
+            # Loading the CA bundle takes tens of milliseconds: one TLS context serves every client.
+            self._tls = self._tls or ssl.create_default_context(cafile=certifi.where())
+            client = self._clients[host] = make_client(self.options, connections=self.options.per_host, tls=self._tls)
+        return client
+
+    async def aclose(self) -> None:
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+
+    async def __aenter__(self) -> "Clients":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
 @contextlib.asynccontextmanager
 async def unlimited(host: str) -> AsyncIterator[None]:
     yield
 
 
-async def probe(url: str, *, client: httpx.AsyncClient, options: Options, slot: Slot = unlimited) -> Result:
+async def probe(url: str, *, clients: Clients, options: Options, slot: Slot = unlimited) -> Result:
     """Check one URL, with its retries; never raises for anything the network or the server does."""
     attempts = 0
     while True:
         attempts += 1
         started = time.monotonic()
         try:
-            result = await _follow(url, client=client, options=options, slot=slot)
+            result = await _follow(url, clients=clients, options=options, slot=slot)
         except PrivateAddressError as error:
             return Result(url, Outcome.REFUSED, error=f"Not checked: {error}.", attempts=attempts)
         except (HostNotFoundError, _Final) as error:
@@ -253,7 +284,7 @@ def _tries(error: Exception, attempts: int) -> str:
     return f"{_sentence(error)[:-1]} ({attempts} tries)." if attempts > 1 else _sentence(error)
 
 
-async def _follow(url: str, *, client: httpx.AsyncClient, options: Options, slot: Slot) -> Result:
+async def _follow(url: str, *, clients: Clients, options: Options, slot: Slot) -> Result:
     """One pass through the redirect chain, from `url` to an answer that is not a redirect.
 
     The host's slot is kept from one request to the next while the chain stays on that host, so that a URL, once
@@ -269,7 +300,7 @@ async def _follow(url: str, *, client: httpx.AsyncClient, options: Options, slot
                 await held.aclose()
                 await held.enter_async_context(slot(host))
                 held_host = host
-            status, headers = await _ask(current, client=client, options=options)
+            status, headers = await _ask(current, client=clients.get(host), options=options)
             location = headers.get("location", "").strip()
             if status in REDIRECT_STATUSES and location:
                 target = urljoin(current, location)

@@ -77,11 +77,11 @@ async def probe_all(urls: list[str], opts: probe.Options, progress: Progress | N
     limiter = HostLimiter(opts.concurrency, opts.per_host)
     done = 0
 
-    async with probe.make_client(opts) as client:
+    async with probe.Clients(opts) as clients:
 
         async def one(page: str) -> probe.Result:
             nonlocal done
-            result = await probe.probe(page, client=client, options=opts, slot=limiter.slot)
+            result = await probe.probe(page, clients=clients, options=opts, slot=limiter.slot)
             done += 1
             if progress:
                 progress(done, len(pages))

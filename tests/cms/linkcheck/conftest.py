@@ -58,8 +58,8 @@ def probe_one(url: str, **overrides: Any) -> probe.Result:
     opts = options(**overrides)
 
     async def go() -> probe.Result:
-        async with probe.make_client(opts) as client:
-            return await probe.probe(url, client=client, options=opts)
+        async with probe.Clients(opts) as clients:
+            return await probe.probe(url, clients=clients, options=opts)
 
     return asyncio.run(go())
 
