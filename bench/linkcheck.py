@@ -12,6 +12,7 @@ Only loopback addresses, nothing stored, and the farm stops with the benchmark (
 
 import argparse
 import asyncio
+import heapq
 import json
 import multiprocessing
 import multiprocessing.connection
@@ -21,7 +22,7 @@ import resource
 import sys
 import time
 import urllib.request
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,27 +51,33 @@ class Kind:
     path: str  # {id} is replaced by a unique number
     expected: Outcome
     requests: int  # requests the rules require (HEAD, GET fallback, redirect hops, retries)
-    busy: float  # seconds a request slot is held, in total
-    waits: float = 0.0  # seconds waited without a slot (backoff, Retry-After)
+    steps: tuple[tuple[float, float], ...]  # (seconds holding a request slot, then seconds waiting without one)
+
+    @property
+    def busy(self) -> float:
+        return sum(held for held, _wait in self.steps)
+
+    @property
+    def longest(self) -> float:
+        return sum(held + wait for held, wait in self.steps)
 
 
 def kinds(opts: Options) -> list[Kind]:
-    lat, timeout, tries = LATENCY, opts.timeout, opts.retries + 1
-    backoffs = sum(opts.backoff * 2**n for n in range(opts.retries))
+    lat, timeout, b = LATENCY, opts.timeout, opts.backoff
     return [
-        Kind("ok", 150, "/ok?delay={lat}&id={id}", Outcome.OK, 1, lat),
-        Kind("slow", 12, "/slow/0.5?id={id}", Outcome.OK, 1, 0.5),
-        Kind("not found", 20, "/status/404?delay={lat}&id={id}", Outcome.BROKEN, 2, 2 * lat),
-        Kind("server error", 10, "/status/500?delay={lat}&id={id}", Outcome.BROKEN, 2, 2 * lat),
-        Kind("redirect chain", 15, "/chain/3?delay={lat}&id={id}", Outcome.OK, 4, 4 * lat),
-        Kind("moved permanently", 6, "/chain/2?code=301&delay={lat}&id={id}", Outcome.REDIRECT, 3, 3 * lat),
-        Kind("redirect loop", 5, "/loop/{id}/0?delay={lat}", Outcome.BROKEN, 2, 2 * lat),
-        Kind("HEAD refused", 15, "/ok?head=405&delay={lat}&id={id}", Outcome.OK, 2, 2 * lat),
-        Kind("rate limited", 6, "/limited/{id}?after=1&delay={lat}", Outcome.OK, 2, 2 * lat, 1.0),
-        Kind("reset once", 5, "/flaky/{id}?times=1&delay={lat}", Outcome.OK, 2, 2 * lat, opts.backoff),
-        Kind("always reset", 2, "/reset?delay={lat}&id={id}", Outcome.BROKEN, tries, tries * lat, backoffs),
-        Kind("hanging", 1, "/hang?id={id}", Outcome.BROKEN, tries, tries * timeout, backoffs),
-        Kind("huge body", 3, "/huge?head=405&delay={lat}&id={id}", Outcome.OK, 2, 2 * lat),
+        Kind("ok", 150, "/ok?delay={lat}&id={id}", Outcome.OK, 1, ((lat, 0),)),
+        Kind("slow", 12, "/slow/0.5?id={id}", Outcome.OK, 1, ((0.5, 0),)),
+        Kind("not found", 20, "/status/404?delay={lat}&id={id}", Outcome.BROKEN, 2, ((2 * lat, 0),)),
+        Kind("server error", 10, "/status/500?delay={lat}&id={id}", Outcome.BROKEN, 2, ((2 * lat, 0),)),
+        Kind("redirect chain", 15, "/chain/3?delay={lat}&id={id}", Outcome.OK, 4, ((4 * lat, 0),)),
+        Kind("moved permanently", 6, "/chain/2?code=301&delay={lat}&id={id}", Outcome.REDIRECT, 3, ((3 * lat, 0),)),
+        Kind("redirect loop", 5, "/loop/{id}/0?delay={lat}", Outcome.BROKEN, 2, ((2 * lat, 0),)),
+        Kind("HEAD refused", 15, "/ok?head=405&delay={lat}&id={id}", Outcome.OK, 2, ((2 * lat, 0),)),
+        Kind("rate limited", 6, "/limited/{id}?after=1&delay={lat}", Outcome.OK, 2, ((lat, 1.0), (lat, 0))),
+        Kind("reset once", 5, "/flaky/{id}?times=1&delay={lat}", Outcome.OK, 2, ((lat, b), (lat, 0))),
+        Kind("always reset", 2, "/reset?delay={lat}&id={id}", Outcome.BROKEN, 3, ((lat, b), (lat, 2 * b), (lat, 0))),
+        Kind("hanging", 1, "/hang?id={id}", Outcome.BROKEN, 3, ((timeout, b), (timeout, 2 * b), (timeout, 0))),
+        Kind("huge body", 3, "/huge?head=405&delay={lat}&id={id}", Outcome.OK, 2, ((2 * lat, 0),)),
     ]
 
 
@@ -102,11 +109,38 @@ def ideal_seconds(planned: list[tuple[str, Kind, str]], per_host: int) -> float:
     """The least time any checker with these rules needs: per host, the slot time spread over its slots, and
     never less than the longest single URL (its requests and waits in a row)."""
     busy: defaultdict[str, float] = defaultdict(float)
-    longest = 0.0
     for _url, kind, host in planned:
         busy[host] += kind.busy
-        longest = max(longest, kind.busy + kind.waits)
-    return max(max(total / per_host for total in busy.values()), longest)
+    return max(max(total / per_host for total in busy.values()), max(kind.longest for _u, kind, _h in planned))
+
+
+def first_come_seconds(planned: list[tuple[str, Kind, str]], per_host: int) -> float:
+    """What a first-come-first-served checker without any overhead needs on this order, as ours queues: every
+    URL asks for a slot at the start, and a retry asks again, behind them, when its wait is over. The gap to the
+    ideal is the price of not knowing in advance which URLs will hang."""
+    finish = 0.0
+    for host in {host for _url, _kind, host in planned}:
+        queue = deque((kind.steps, 0) for _url, kind, h in planned if h == host)
+        slots = [0.0] * per_host  # when each slot is free again
+        retries: list[tuple[float, int, tuple, int]] = []  # (ready at, order, steps, step index)
+        order = 0
+        while queue or retries:
+            slot = min(range(per_host), key=slots.__getitem__)
+            now = slots[slot]
+            while retries and retries[0][0] <= now:  # retries whose wait ended join the back of the queue
+                _ready, _order, steps, index = heapq.heappop(retries)
+                queue.append((steps, index))
+            if not queue:
+                slots[slot] = retries[0][0]  # idle until the next retry is ready
+                continue
+            steps, index = queue.popleft()
+            held, wait = steps[index]
+            slots[slot] = now + held
+            finish = max(finish, now + held)
+            if index + 1 < len(steps):
+                order += 1
+                heapq.heappush(retries, (now + held + wait, order, steps, index + 1))
+    return finish
 
 
 def main() -> None:
@@ -166,6 +200,7 @@ def main() -> None:
         "wall_seconds": round(wall, 2),
         "ideal_seconds": round(ideal, 2),
         "wall_over_ideal": round(wall / ideal, 3),
+        "first_come_model_seconds": round(first_come_seconds(planned, args.per_host), 2),
         "max_in_flight_per_host": max(stats["max_in_flight"].values()),
         "max_in_flight_all_hosts": stats["max_in_flight_all"],
         "precision": round(true_positives / len(predicted), 4) if predicted else 1.0,
