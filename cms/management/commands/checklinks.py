@@ -49,8 +49,13 @@ class Command(BaseCommand):
             self.stderr.write(summary(report))
         else:
             self.stdout.write(summary(report))
+            places: dict[str, list[str]] = {}
+            for usage in report.usages:
+                places.setdefault(usage.url, []).append(usage.where)
             for row in broken:
-                self.stdout.write(f"  broken: {row.url} ({row.error})")
+                self.stdout.write(f"broken: {row.url} ({row.error})")
+                for where in dict.fromkeys(places.get(row.url, [])):
+                    self.stdout.write(f"  used in {where}")
         if broken:
             raise CommandError(f"{len(broken)} broken link(s)", returncode=1)
 

@@ -74,12 +74,16 @@ def test_all_content_is_checked_with_history_and_a_summary(farm, db):
     assert code == 0
     assert "Checked 2 URL(s)" in out
     assert "1 ok, 1 unstable" in out
+    out, _err, code = checklinks()
+    assert code == 1
+    assert f"broken: {farm.url('/status/500')} (HTTP 500 Internal Server Error)" in out
+    assert "  used in step “apply” of “demo” (body, nl, draft)" in out
     out, _err, code = checklinks("--format", "json")
     assert code == 1
     document = json.loads(out)
     assert document["broken"] == [farm.url("/status/500")]
     row = next(r for r in document["results"] if r["status"] == "broken")
-    assert row["consecutive_failures"] == 2
+    assert row["consecutive_failures"] == 3
     assert row["used_in"] == [f"step “apply” of “demo” (body, {lang}, draft)" for lang in ("fr", "nl", "de", "en")]
 
 
