@@ -106,16 +106,10 @@ class Farm:
                 headers = {
                     k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)
                 }
-                self.stats.requests[host] += 1
-                self.stats.log.append((host, method, target, headers))
-                self.stats.in_flight[host] += 1
-                self.stats.max_in_flight[host] = max(self.stats.max_in_flight[host], self.stats.in_flight[host])
-                total = sum(self.stats.in_flight.values())
-                self.stats.max_in_flight_all = max(self.stats.max_in_flight_all, total)
-                try:
+                if target.startswith("/_stats"):  # the observer's own request is not part of the figures
                     keep = await self._answer(method, target, headers, reader, writer)
-                finally:
-                    self.stats.in_flight[host] -= 1
+                else:
+                    keep = await self._counted(host, method, target, headers, reader, writer)
                 if not keep:
                     return
         except (ConnectionError, asyncio.CancelledError):
@@ -123,6 +117,25 @@ class Farm:
         finally:
             self._writers.discard(writer)
             writer.transport.abort()
+
+    async def _counted(
+        self,
+        host: str,
+        method: str,
+        target: str,
+        headers: dict[str, str],
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> bool:
+        self.stats.requests[host] += 1
+        self.stats.log.append((host, method, target, headers))
+        self.stats.in_flight[host] += 1
+        self.stats.max_in_flight[host] = max(self.stats.max_in_flight[host], self.stats.in_flight[host])
+        self.stats.max_in_flight_all = max(self.stats.max_in_flight_all, sum(self.stats.in_flight.values()))
+        try:
+            return await self._answer(method, target, headers, reader, writer)
+        finally:
+            self.stats.in_flight[host] -= 1
 
     async def _answer(
         self,
