@@ -15,7 +15,9 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -117,7 +119,8 @@ class LinkStatusMixin:
         if worst is None:
             return "–"
         bad = sum(status == worst for status in found.values())
-        text = LinkCheck.Status(worst).label if bad == 1 or worst == LinkCheck.Status.OK else f"{bad}× {worst}"
+        label = LinkCheck.Status(worst).label
+        text = label if bad == 1 or worst == LinkCheck.Status.OK else f"{bad}× {label}"
         title = "\n".join(f"{url}: {status}" for url, status in found.items())
         return badge(worst, str(text), title)
 
@@ -131,7 +134,7 @@ class LinkStatusMixin:
         for url in urls:
             row = checks.get(url) or LinkCheck(url=url)
             detail = row.error or (f"→ {row.final_url}" if row.final_url else "")
-            when = row.last_checked_at.strftime("%Y-%m-%d %H:%M") if row.last_checked_at else _("never")
+            when = date_format(localtime(row.last_checked_at), "Y-m-d H:i") if row.last_checked_at else _("never")
             rows.append((badge(row.status), url, url, detail, when))
         return format_html(
             "<table><thead><tr><th>{}</th><th>URL</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
