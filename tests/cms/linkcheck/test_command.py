@@ -119,5 +119,9 @@ def test_exit_status_from_the_shell(farm, tmp_path):
         [*command, str(path)], cwd=ROOT, env={**env, "LINKCHECK_ALLOW_PRIVATE": ""}, capture_output=True
     )
     assert refused.returncode == 0  # refused, not broken
+    every_private = subprocess.run(
+        [*command, str(path)], cwd=ROOT, env={**env, "LINKCHECK_ALLOW_PRIVATE": "1"}, capture_output=True
+    )
+    assert every_private.returncode == 1  # "1" allows every private address: the 404 is checked, and broken
     missing = subprocess.run([*command, "/no/such/file"], cwd=ROOT, env=env, capture_output=True)
     assert missing.returncode == 2
