@@ -213,3 +213,27 @@ WIZARD_FEEDBACK_MIN_SECONDS = float(os.environ.get("WIZARD_FEEDBACK_MIN_SECONDS"
 WIZARD_FEEDBACK_MAX_SECONDS = 24 * 3600
 WIZARD_FEEDBACK_FLOOD_LIMIT = 10
 WIZARD_FEEDBACK_FLOOD_WINDOW = 600
+
+# The link checker (cms/linkcheck/): how politely and how long it checks external URLs.
+# LINKCHECK_ALLOW_PRIVATE: "1" lets it check private, loopback and link-local addresses (an intranet's own links);
+# a comma-separated list of networks ("127.0.0.0/8,10.1.0.0/16") allows only those. Off by default: the checker
+# must not become a way to probe the internal network.
+_allow_private = os.environ.get("LINKCHECK_ALLOW_PRIVATE", "")
+LINKCHECK_ALLOW_PRIVATE = (
+    ["0.0.0.0/0", "::/0"]
+    if env_flag("LINKCHECK_ALLOW_PRIVATE")
+    else [network.strip() for network in _allow_private.split(",") if "/" in network]
+)
+LINKCHECK_CONCURRENCY = int(os.environ.get("LINKCHECK_CONCURRENCY", "32"))  # requests in flight, all hosts together
+LINKCHECK_PER_HOST = int(os.environ.get("LINKCHECK_PER_HOST", "4"))  # requests in flight to one host
+LINKCHECK_CONNECT_TIMEOUT = float(os.environ.get("LINKCHECK_CONNECT_TIMEOUT", "5"))
+LINKCHECK_TIMEOUT = float(os.environ.get("LINKCHECK_TIMEOUT", "15"))  # one request, until its headers are in
+LINKCHECK_RETRIES = 2  # more tries after a reset, a timeout or a 429/503, with doubling waits
+LINKCHECK_BACKOFF = 1.0  # seconds before the first retry
+LINKCHECK_RETRY_AFTER_CAP = 30.0  # the longest Retry-After we wait for; a longer one counts as a failure
+LINKCHECK_MAX_REDIRECTS = 10
+# Where the admin is reached, for the links in the "links broke" email and the User-Agent (empty: paths only).
+LINKCHECK_SITE_URL = os.environ.get("LINKCHECK_SITE_URL", "").rstrip("/")
+LINKCHECK_USER_AGENT = "wizard-cms-linkcheck/1.0 (checks the links of a public decision wizard{})".format(
+    f"; +{LINKCHECK_SITE_URL}" if LINKCHECK_SITE_URL else ""
+)

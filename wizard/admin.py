@@ -16,6 +16,7 @@ from reversion.models import Version
 from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
+from cms.linkcheck.admin import LinkStatusMixin
 from wizard import history, tree
 from wizard.feedback_admin import FeedbackSummaryMixin
 from wizard.models import LinkTarget, Node
@@ -42,7 +43,9 @@ class NodeForm(MoveNodeForm):
 
 
 @admin.register(Node)
-class NodeAdmin(TranslationStatusMixin, FeedbackSummaryMixin, TreeAdmin, TabbedTranslationAdmin, VersionAdmin):
+class NodeAdmin(
+    LinkStatusMixin, TranslationStatusMixin, FeedbackSummaryMixin, TreeAdmin, TabbedTranslationAdmin, VersionAdmin
+):
     form = movenodeform_factory(Node, form=NodeForm)
     list_display = ("title", "slug", "kind", "updated_at")
     search_fields = ("slug", "title_fr", "title_nl", "title_de", "title_en", "body_fr")
@@ -146,12 +149,13 @@ def _change_url(node: Node) -> str:
 
 
 @admin.register(LinkTarget)
-class LinkTargetAdmin(TranslationStatusMixin, TabbedTranslationAdmin, VersionAdmin):
+class LinkTargetAdmin(LinkStatusMixin, TranslationStatusMixin, TabbedTranslationAdmin, VersionAdmin):
     list_display = ("key", "name", "url")
     search_fields = ("key", "name_fr", "name_nl", "url_fr", "url_nl", "url_de", "url_en")
     readonly_fields = ("usages",)
     formfield_overrides = URL_FIELD
     fields = ("key", "name", "url", "usages")
+    change_list_template = "admin/wizard/linktarget/change_list.html"  # reversion's, plus the broken links page
 
     @admin.display(description=_("used in"))
     def usages(self, target: LinkTarget) -> str:

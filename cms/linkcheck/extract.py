@@ -1,0 +1,141 @@
+"""Every external URL the content uses, with where: link targets in each language, and URLs written straight into
+a step's body or note, in the draft and in each live release.
+
+A language page shows the French text or URL where its own is empty, so a French URL counts as used by every
+language that falls back to it: that is the page a citizen would reach.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from cms.models import LiveRelease
+from wizard import exchange, markdown
+from wizard.models import MARKDOWN_FIELDS, LinkTarget, Node
+
+DRAFT, LIVE = "draft", "live"
+FALLBACK_LANGUAGE = "fr"
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One place that sends a reader to `url`."""
+
+    url: str
+    lang: str
+    source: str = DRAFT  # "draft" or "live"
+    wizard: str = ""  # the wizard's slug; "" for a link target itself, which belongs to no wizard
+    step_path: str | None = None  # None: the link target itself; "" the wizard's start page
+    step_uid: str = ""
+    field: str = "url"  # "body" or "note" for a step
+    link_key: str = ""  # the link target that holds the URL, when the step links through one
+
+    @property
+    def is_step(self) -> bool:
+        return self.step_path is not None
+
+    @property
+    def where(self) -> str:
+        """The place in words, for editors: 'step “a/b” of “demo” (body, nl, live) via link target “portal”'."""
+        if not self.is_step:
+            place = f"link target “{self.link_key}” ({self.lang})"
+            return f"{place}, in the live release of “{self.wizard}”" if self.source == LIVE else place
+        step = f"step “{self.step_path}”" if self.step_path else "start page"
+        detail = ", ".join(part for part in (self.field, self.lang, self.source) if part)
+        via = f" via link target “{self.link_key}”" if self.link_key else ""
+        return f"{step} of “{self.wizard}” ({detail}){via}"
+
+
+def is_checkable(url: str) -> bool:
+    parts = urlsplit(url.strip())
+    return parts.scheme.lower() in {"http", "https"} and bool(parts.hostname)
+
+
+def _per_language(values: dict[str, str]) -> dict[str, str]:
+    """A translated value as each language page shows it: its own, else the French one."""
+    fallback = values.get(FALLBACK_LANGUAGE, "")
+    found = {lang: values.get(lang) or fallback for lang in settings.WIZARD_LANGUAGES}
+    return {lang: value for lang, value in found.items() if value}
+
+
+def snapshot_usages(snapshot: dict[str, Any], *, source: str = LIVE, with_targets: bool = True) -> list[Usage]:
+    """The URLs of one exchange document (a release's snapshot, or a draft dumped with exchange.dump)."""
+    wizard = snapshot["wizard"]["slug"]
+    links = {entry["key"]: _per_language(entry.get("url") or {}) for entry in snapshot.get("links") or []}
+    found: list[Usage] = []
+    if with_targets:
+        for key, urls in links.items():
+            found += [Usage(url, lang, source, wizard, link_key=key) for lang, url in urls.items() if is_checkable(url)]
+    for step in exchange.walk(snapshot["wizard"]):
+        for name in MARKDOWN_FIELDS:
+            for lang, text in _per_language(step.entry.get(name) or {}).items():
+                where = {"source": source, "wizard": wizard, "step_path": step.step_path, "field": name}
+                where["step_uid"] = str(step.entry.get("uid", ""))
+                for ref in markdown.references(text):
+                    if ref.kind == "url" and is_checkable(ref.href):
+                        found.append(Usage(ref.href, lang, **where))
+                    elif ref.kind == "link" and (url := links.get(ref.target, {}).get(lang)) and is_checkable(url):
+                        found.append(Usage(url, lang, link_key=ref.target, **where))
+    return found
+
+
+def target_usages(targets: Iterable[LinkTarget]) -> list[Usage]:
+    """The URLs of link targets themselves, each in every language that shows it."""
+    found = []
+    for target in targets:
+        urls = _per_language({lang: getattr(target, f"url_{lang}") or "" for lang in settings.WIZARD_LANGUAGES})
+        found += [Usage(url, lang, link_key=target.key) for lang, url in urls.items() if is_checkable(url)]
+    return found
+
+
+def draft_usages() -> list[Usage]:
+    """Every link target (used or not) and every step of every wizard, as editors last saved them."""
+    found = target_usages(LinkTarget.objects.all())
+    for wizard in Node.objects.wizards():
+        found += snapshot_usages(exchange.dump(wizard), source=DRAFT, with_targets=False)
+    return found
+
+
+def live_usages() -> list[Usage]:
+    """What the public sees now: each wizard's live release, with the link targets as they were released."""
+    found: list[Usage] = []
+    for pointer in LiveRelease.objects.select_related("release").order_by("slug"):
+        found += snapshot_usages(pointer.release.snapshot, source=LIVE)
+    return found
+
+
+def usages() -> list[Usage]:
+    return draft_usages() + live_usages()
+
+
+def urls(found: Iterable[Usage]) -> list[str]:
+    """The distinct URLs, in the order they were first found."""
+    return list(dict.fromkeys(usage.url for usage in found))
+
+
+def node_urls(node: Node, links: dict[str, dict[str, str]] | None = None) -> list[str]:
+    """The URLs one draft step sends readers to, in any language (for its status badge).
+
+    `links` ({key: {lang: url}}) saves the link target query when many steps are shown at once.
+    """
+    entry: dict[str, Any] = {"slug": node.slug, "uid": str(node.uid)}
+    for name in MARKDOWN_FIELDS:
+        entry[name] = exchange.translations(node, name)
+    if links is None:
+        refs = [ref for name in MARKDOWN_FIELDS for text in entry[name].values() for ref in markdown.references(text)]
+        keys = {ref.target for ref in refs if ref.kind == "link"}
+        links = link_urls(LinkTarget.objects.filter(key__in=keys))
+    document = {"wizard": entry, "links": [{"key": key, "url": url} for key, url in links.items()]}
+    return urls(snapshot_usages(document, source=DRAFT, with_targets=False))
+
+
+def link_urls(targets: Iterable[LinkTarget]) -> dict[str, dict[str, str]]:
+    """{key: {lang: url}} for the given link targets, as the exchange format has them."""
+    return {target.key: exchange.translations(target, "url") for target in targets}
+
+
+def target_urls(target: LinkTarget) -> list[str]:
+    return urls(target_usages([target]))
