@@ -12,9 +12,11 @@ import logging
 import smtplib
 import time
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar
 from urllib.parse import urldefrag
 
 from django.conf import settings
@@ -119,6 +121,19 @@ class Report:
         return dict(Counter(str(result.outcome) for result in self.results))
 
 
+T = TypeVar("T")
+
+
+def run_blocking(coroutine: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run(), also from a thread that already runs an event loop (an ASGI server, Playwright's sync API)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def check(
     urls: Iterable[str] | None = None,
     *,
@@ -134,7 +149,7 @@ def check(
     found = extract.usages() if everything else None
     wanted = extract.urls(found) if found is not None else [url.strip() for url in urls or [] if url.strip()]
     wanted = list(dict.fromkeys(wanted))
-    results = asyncio.run(probe_all(wanted, opts or options(), progress))
+    results = run_blocking(probe_all(wanted, opts or options(), progress))
     report = Report(results=results, recorded=record, usages=found or [])
     if record:
         report.rows, report.newly_broken = store(results, prune=everything)

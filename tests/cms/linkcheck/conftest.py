@@ -1,13 +1,12 @@
 """Link checker tests run against URL farms on 127.0.0.x that the tests start; nothing reaches the internet."""
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from bench.linkfarm import Farm, FarmThread
-from cms.linkcheck import probe
+from cms.linkcheck import probe, run
 from tests import factories
 from wizard import exchange
 from wizard.models import Node
@@ -61,7 +60,7 @@ def probe_one(url: str, **overrides: Any) -> probe.Result:
         async with probe.Clients(opts) as clients:
             return await probe.probe(url, clients=clients, options=opts)
 
-    return asyncio.run(go())
+    return run.run_blocking(go())
 
 
 def make_content(links: dict[str, dict[str, str]], bodies: dict[str, Any], slug: str = "demo") -> Node:

@@ -1,4 +1,3 @@
-import asyncio
 from datetime import timedelta
 
 import pytest
@@ -15,7 +14,7 @@ from tests.cms.linkcheck.conftest import make_content, options
 
 def test_per_host_concurrency_never_exceeds_the_limit(farm2):
     urls = [farm2.url(f"/slow/0.2?n={n}", host=host) for host in farm2.hosts for n in range(12)]
-    results = asyncio.run(run.probe_all(urls, options(per_host=4, concurrency=32)))
+    results = run.run_blocking(run.probe_all(urls, options(per_host=4, concurrency=32)))
     assert {r.outcome for r in results} == {Outcome.OK}
     assert farm2.stats.max_in_flight == {"127.0.0.1": 4, "127.0.0.2": 4}
     assert farm2.stats.max_in_flight_all == 8  # the hosts are checked side by side
@@ -23,27 +22,27 @@ def test_per_host_concurrency_never_exceeds_the_limit(farm2):
 
 def test_global_concurrency_never_exceeds_the_limit(farm2):
     urls = [farm2.url(f"/slow/0.1?n={n}", host=host) for host in farm2.hosts for n in range(8)]
-    asyncio.run(run.probe_all(urls, options(per_host=4, concurrency=3)))
+    run.run_blocking(run.probe_all(urls, options(per_host=4, concurrency=3)))
     assert farm2.stats.max_in_flight_all == 3
 
 
 def test_each_distinct_url_is_checked_once(farm):
     urls = [farm.url("/ok"), farm.url("/ok"), farm.url("/ok#part"), farm.url("/status/404")]
-    results = asyncio.run(run.probe_all(urls, options()))
+    results = run.run_blocking(run.probe_all(urls, options()))
     assert [r.url for r in results] == urls
     assert farm.stats.hits["/ok"] == 1
 
 
 def test_connections_are_kept_alive_between_head_requests(farm):
     urls = [farm.url(f"/ok?n={n}") for n in range(6)]
-    asyncio.run(run.probe_all(urls, options(per_host=1)))
+    run.run_blocking(run.probe_all(urls, options(per_host=1)))
     assert farm.stats.requests["127.0.0.1"] == 6
     assert farm.stats.connections == 1
 
 
 def test_progress_is_reported_for_each_url(farm):
     seen = []
-    asyncio.run(run.probe_all([farm.url("/ok"), farm.url("/status/404")], options(), lambda *a: seen.append(a)))
+    run.run_blocking(run.probe_all([farm.url("/ok"), farm.url("/status/404")], options(), lambda *a: seen.append(a)))
     assert seen == [(1, 2), (2, 2)]
 
 
