@@ -171,3 +171,11 @@ LOGGING = {
 }
 # How long a server process trusts its copy of "which release is live" before reading it again (seconds).
 LIVE_POINTER_TTL = float(os.environ.get("LIVE_POINTER_TTL", "1.0"))
+
+# Editorial workflow (cms/workflow.py): change requests, review, scheduled publishing, notifications.
+# Every text field a step has must exist in these languages before a change can be approved.
+WIZARD_REQUIRED_LANGUAGES = env_list("WIZARD_REQUIRED_LANGUAGES", "fr")
+# The site's address as people reach it, for the links in notification emails.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# How long a signed preview link works (seconds).
+PREVIEW_LINK_MAX_AGE = int(os.environ.get("PREVIEW_LINK_MAX_AGE", str(3 * 24 * 3600)))
