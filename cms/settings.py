@@ -179,3 +179,7 @@ WIZARD_REQUIRED_LANGUAGES = env_list("WIZARD_REQUIRED_LANGUAGES", "fr")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # How long a signed preview link works (seconds).
 PREVIEW_LINK_MAX_AGE = int(os.environ.get("PREVIEW_LINK_MAX_AGE", str(3 * 24 * 3600)))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo's two server processes and the publish_scheduled cron job share one SQLite file: a transaction
+    # takes the write lock when it starts, so concurrent ones queue instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})

@@ -226,7 +226,7 @@ def publish(change: ChangeRequest, *, user: AbstractBaseUser | None = None, now:
     if user is not None:
         _require(user, "cms.publish_release", "publish releases", "Reviewers")
     wizard = _lock_wizard(change.wizard)
-    change = ChangeRequest.objects.select_for_update().select_related("release").get(pk=change.pk)
+    change = ChangeRequest.objects.select_for_update().get(pk=change.pk)
     if change.status != Status.SCHEDULED:
         raise WorkflowError(
             f"Only a scheduled request can be published; request {change.pk} is {change.get_status_display()}."

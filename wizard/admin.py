@@ -16,7 +16,9 @@ from reversion.models import Version
 from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
+from cms import audit
 from wizard import history, tree
+from wizard.editing import LinkTargetEditingMixin, NodeEditingMixin
 from wizard.models import LinkTarget, Node
 
 URL_FIELD = {models.URLField: {"assume_scheme": "https"}}
@@ -40,7 +42,7 @@ class NodeForm(MoveNodeForm):
 
 
 @admin.register(Node)
-class NodeAdmin(TreeAdmin, TabbedTranslationAdmin, VersionAdmin):
+class NodeAdmin(NodeEditingMixin, TreeAdmin, TabbedTranslationAdmin, VersionAdmin):
     form = movenodeform_factory(Node, form=NodeForm)
     list_display = ("title", "slug", "kind", "updated_at")
     search_fields = ("slug", "title_fr", "title_nl", "title_de", "title_en", "body_fr")
@@ -106,7 +108,7 @@ class NodeAdmin(TreeAdmin, TabbedTranslationAdmin, VersionAdmin):
     def revision_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None) -> Any:
         version = get_object_or_404(Version, pk=version_id, object_id=object_id)
         node = get_object_or_404(Node, pk=object_id)
-        if not self.has_change_permission(request, node):
+        if not self.has_change_permission(request, node) or not self.may_change_structure(request):
             raise PermissionDenied
         return self._confirm_history(request, version, node, history.revert, _("Revert “%s”") % node)
 
@@ -121,7 +123,10 @@ class NodeAdmin(TreeAdmin, TabbedTranslationAdmin, VersionAdmin):
     ) -> Any:
         if request.method == "POST":
             try:
-                node = action(version, user=request.user)
+                with transaction.atomic():
+                    node = action(version, user=request.user)
+                    done = "revert" if action is history.revert else "recover"
+                    audit.record(node.get_wizard(), done, user=request.user, obj=node, comment=version.revision.comment)
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
@@ -143,7 +148,7 @@ def _change_url(node: Node) -> str:
 
 
 @admin.register(LinkTarget)
-class LinkTargetAdmin(TabbedTranslationAdmin, VersionAdmin):
+class LinkTargetAdmin(LinkTargetEditingMixin, TabbedTranslationAdmin, VersionAdmin):
     list_display = ("key", "name", "url")
     search_fields = ("key", "name_fr", "name_nl", "url_fr", "url_nl", "url_de", "url_en")
     readonly_fields = ("usages",)
