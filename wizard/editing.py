@@ -157,6 +157,13 @@ class NodeEditingMixin(EditingAdminMixin):
                 reversion.set_comment(_("Moved."))
         return response
 
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        # treebeard 7 sets up its tree listing for GET only: a POST that shows the list again (an action the user
+        # may not run, none selected) would crash on the missing attribute.
+        if request.method == "POST" and not hasattr(request, "_treebeard_parent_id"):
+            request._treebeard_parent_id = None
+        return super().changelist_view(request, extra_context)
+
     def may_change_structure(self, request: HttpRequest) -> bool:
         return not self.is_translator(request)
 
