@@ -4,6 +4,7 @@ import importlib.util
 import re
 
 import pytest
+from django.db import DEFAULT_DB_ALIAS, connections
 from playwright.sync_api import Browser, Page, expect
 
 from cms import live
@@ -21,15 +22,38 @@ def log_in(page: Page, base: str, username: str) -> None:
     expect(page.locator("#user-tools")).to_contain_text(username)
 
 
+@pytest.fixture
+def closing_connections():
+    """Database connections that close after each request of the live server.
+
+    The browser keeps its HTTP connections alive, and with them the server's request threads; with persistent
+    database connections (CONN_MAX_AGE), those threads would keep PostgreSQL sessions open past the test.
+    """
+    settings_dict = connections.settings[DEFAULT_DB_ALIAS]
+    kept = settings_dict["CONN_MAX_AGE"]
+    settings_dict["CONN_MAX_AGE"] = 0
+    yield
+    settings_dict["CONN_MAX_AGE"] = kept
+
+
 def live_title(slug: str, path: str) -> str:
     live.forget()
     return live.wizard(slug).steps[path].text("title", "fr")[0]
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_an_edit_goes_through_review_to_the_public_and_back(live_server, browser: Browser):
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_goes_through_review_to_the_public_and_back(roles, closing_connections, live_server, browser: Browser):
     base = live_server.url
+    contexts = [browser.new_context() for _person in ("editor", "reviewer", "public")]
+    try:
+        walk_through(base, *(context.new_page() for context in contexts))
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def walk_through(base: str, editor: Page, reviewer: Page, public: Page) -> None:
     wizard = factories.make_wizard()
     first = factories.publish(wizard)
     factories.make_user("editor", "Editors")
@@ -37,7 +61,6 @@ def test_an_edit_goes_through_review_to_the_public_and_back(live_server, browser
     contact = wizard_step_paths(wizard)["contact"]
 
     # The editor changes a step and submits the wizard.
-    editor = browser.new_context().new_page()
     log_in(editor, base, "editor")
     editor.goto(f"{base}/admin/wizard/node/{contact.pk}/change/")
     editor.fill("#id_title_fr", "Contactez le service clientèle")
@@ -51,7 +74,6 @@ def test_an_edit_goes_through_review_to_the_public_and_back(live_server, browser
     expect(editor.locator(".messagelist")).to_contain_text("Submitted for review")
 
     # The reviewer finds it on the admin index, sees the change highlighted and approves it.
-    reviewer = browser.new_context().new_page()
     log_in(reviewer, base, "reviewer")
     reviewer.click("text=Review the changes to demo by editor")
     row = reviewer.locator(".diff-step[data-uid] tr.diff-row[data-field=title][data-lang=fr]")
@@ -66,7 +88,6 @@ def test_an_edit_goes_through_review_to_the_public_and_back(live_server, browser
 
     assert live_title("demo", "contact") == "Contactez le service clientèle"
     if importlib.util.find_spec("wizard.views"):
-        public = browser.new_context().new_page()
         public.goto(f"{base}/fr/demo/contact/")
         expect(public.locator("h1")).to_contain_text("Contactez le service clientèle")
 

@@ -171,6 +171,26 @@ def test_editing_a_used_link_target_counts_as_editing_the_wizard(change, live_wi
         workflow.approve(change, reviewer=reviewer)
 
 
+def test_deleting_a_step_in_the_admin_counts_as_editing_the_wizard(change, live_wizard, editor):
+    from django.contrib.admin.models import DELETION, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    reviewer = factories.make_user("both", "Editors", "Reviewers")
+    renew = wizard_step_paths(live_wizard)["profiles/citizen/renew"]
+    edit(live_wizard, "profiles/citizen/renew", editor, note_fr="Une note")  # a version that names the wizard
+    LogEntry.objects.create(
+        user=reviewer,
+        content_type=ContentType.objects.get_for_model(Node),
+        object_id=str(renew.pk),
+        object_repr=str(renew),
+        action_flag=DELETION,
+    )
+    Node.objects.filter(pk=renew.pk).delete()
+    change = workflow.submit(live_wizard, author=editor)
+    with pytest.raises(WorkflowError, match="You edited this wizard"):
+        workflow.approve(change, reviewer=reviewer)
+
+
 def test_an_earlier_edit_does_not_bar_a_reviewer(live_wizard, editor):
     reviewer = factories.make_user("both", "Editors", "Reviewers")
     edit(live_wizard, "contact", reviewer, title_de="Kontakt")
@@ -317,6 +337,22 @@ def test_reject_refuses_without_the_role_and_when_not_waiting(change, editor, re
         workflow.reject(change, reviewer=reviewer, comment="Encore non")
 
 
+def test_a_rollback_tells_the_reviewers(live_wizard, release, reviewer, django_capture_on_commit_callbacks):
+    factories.publish(live_wizard)
+    other = factories.make_user("reviewer2", "Reviewers")
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.rollback(live_wizard, release=release, user=reviewer)
+    [message] = mail.outbox
+    assert sorted(message.to) == sorted([reviewer.email, other.email])
+    assert message.subject == "[demo] Rolled back to release #1"
+
+
+def test_nothing_is_sent_when_the_action_fails(change, reviewer, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(WorkflowError):
+        workflow.reject(change, reviewer=reviewer, comment="")
+    assert mail.outbox == []
+
+
 # Rolling back ----------------------------------------------------------------------------------------------------
 
 
@@ -417,8 +453,8 @@ needs_row_locks = pytest.mark.skipif(
 
 
 @needs_row_locks
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_reviewers_approving_at_once_publish_once():
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_approving_at_once_publish_once(roles):
     wizard = factories.make_wizard()
     factories.publish(wizard)
     editor = factories.make_user("editor", "Editors")
@@ -432,8 +468,8 @@ def test_two_reviewers_approving_at_once_publish_once():
 
 
 @needs_row_locks
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_schedulers_at_once_publish_once():
+@pytest.mark.django_db(transaction=True)
+def test_two_schedulers_at_once_publish_once(roles):
     wizard = factories.make_wizard()
     factories.publish(wizard)
     editor, reviewer = factories.make_user("editor", "Editors"), factories.make_user("reviewer", "Reviewers")
