@@ -126,7 +126,8 @@ class NodeAdmin(NodeEditingMixin, TreeAdmin, TabbedTranslationAdmin, VersionAdmi
                 with transaction.atomic():
                     node = action(version, user=request.user)
                     done = "revert" if action is history.revert else "recover"
-                    audit.record(node.get_wizard(), done, user=request.user, obj=node, comment=version.revision.comment)
+                    details = {"version": version.pk, "saved_at": version.revision.date_created.isoformat()}
+                    audit.record(node.get_wizard(), done, user=request.user, obj=node, details=details)
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:

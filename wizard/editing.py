@@ -61,7 +61,7 @@ def conflicts(obj: models.Model, seen: datetime) -> list[str]:
     )
     lines = [_("Someone else saved this since you opened it. %s Your changes are not saved yet.") % who]
     if base is None:
-        lines.append(_("Their version is shown in another tab if you open this page again."))
+        lines.append(_("Open this page again in another tab to see their version."))
     else:
         for field in type(obj)._meta.concrete_fields:
             if field.attname in IGNORED_FIELDS or field.attname not in base.field_dict:

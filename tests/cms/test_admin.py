@@ -254,3 +254,14 @@ def test_reviewers_read_the_audit_log_and_nobody_changes_it(client, reviewer, ch
 def test_editors_do_not_read_the_audit_log(client, editor):
     client.force_login(editor)
     assert client.get(reverse("admin:cms_auditentry_changelist")).status_code == 403
+
+
+def test_the_review_page_shows_structure_changes(client, reviewer, live_wizard, editor):
+    steps = wizard_step_paths(live_wizard)
+    Node.objects.move(steps["profiles/citizen/renew"], steps["profiles/company"], "last-child")
+    Node.objects.filter(pk=steps["contact"].pk).delete()
+    change = workflow.submit(live_wizard, author=editor)
+    client.force_login(reviewer)
+    html = client.get(review_url(change)).content.decode()
+    assert "moved from profiles/citizen/renew" in html
+    assert '<span class="badge badge-removed">removed</span>' in html
