@@ -63,11 +63,15 @@ def conflicts(obj: models.Model, seen: datetime) -> list[str]:
     if base is None:
         lines.append(_("Open this page again in another tab to see their version."))
     else:
+        names = {field.attname for field in type(obj)._meta.concrete_fields}
         for field in type(obj)._meta.concrete_fields:
-            if field.attname in IGNORED_FIELDS or field.attname not in base.field_dict:
+            # modeltranslation keeps the untranslated column too, a copy of the French one: report the French.
+            if field.attname in IGNORED_FIELDS or f"{field.attname}_{SOURCE_LANGUAGE}" in names:
+                continue
+            if field.attname not in base.field_dict:
                 continue
             before, after = base.field_dict[field.attname], getattr(current, field.attname)
-            if before != after:
+            if before != after and (before or after):  # an empty translation is None or "" alike
                 lines.append(
                     _("%(field)s: %(before)s → %(after)s")
                     % {"field": field.attname, "before": _shown(before), "after": _shown(after)}
@@ -76,8 +80,19 @@ def conflicts(obj: models.Model, seen: datetime) -> list[str]:
     return lines
 
 
-class LockedForm(forms.ModelForm):
-    """Refuses to overwrite a save made since the form was shown (the hidden field carries what was seen)."""
+class EditingForm(forms.ModelForm):
+    """Newlines as "\n", whatever the browser sent; and no overwriting of a save made since the form was shown.
+
+    Browsers send a textarea's line breaks as "\r\n": kept as such, a mere save would change every Markdown
+    text, and with it the wizard's content hash and the reviewer's diff.
+    """
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for name, value in cleaned.items():
+            if isinstance(value, str) and "\r" in value:
+                cleaned[name] = value.replace("\r\n", "\n").replace("\r", "\n")
+        return cleaned
 
     def _post_clean(self) -> None:
         super()._post_clean()
@@ -127,11 +142,13 @@ class EditingAdminMixin:
         return fieldsets
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> type:
-        if obj is not None and "form" not in kwargs:
+        if "form" not in kwargs:
             # Translators get a plain form: without treebeard's placement fields, nothing can move.
-            base = forms.ModelForm if self.is_translator(request) else self.form
-            hidden = forms.CharField(widget=forms.HiddenInput, required=False, initial=_token(obj))
-            kwargs["form"] = type(base.__name__, (LockedForm, base), {LOCK_FIELD: hidden})
+            base = forms.ModelForm if obj is not None and self.is_translator(request) else self.form
+            attrs = {}
+            if obj is not None:
+                attrs[LOCK_FIELD] = forms.CharField(widget=forms.HiddenInput, required=False, initial=_token(obj))
+            kwargs["form"] = type(base.__name__, (EditingForm, base), attrs)
         return super().get_form(request, obj, change=change, **kwargs)
 
 

@@ -184,3 +184,38 @@ def test_a_referenced_step_cannot_be_deleted_and_the_admin_says_by_which_steps(c
     response = client.post(reverse("admin:wizard_node_delete", args=[apply.pk]), {"post": "yes"}, follow=True)
     assert "still linked from other steps" in response.content.decode()
     assert Node.objects.filter(pk=apply.pk).exists()
+
+
+def test_a_save_without_changes_leaves_the_content_as_it_was(client, editor, live_wizard):
+    """Browsers send textarea line breaks as CRLF; a save that changes nothing must not change the wizard."""
+    from cms import releases
+
+    contact = wizard_step_paths(live_wizard)["contact"]
+    contact.body_fr = "Première ligne.\n\nDeuxième ligne."
+    contact.save()
+    before = releases.content_hash(releases.freeze(live_wizard))
+    client.force_login(editor)
+    page = client.get(change_url(contact))
+    data = {
+        name: value.replace("\n", "\r\n") if isinstance(value, str) else value
+        for name, value in form_data(page).items()
+    }
+    assert client.post(change_url(contact), data).status_code == 302
+    contact.refresh_from_db()
+    assert contact.body_fr == "Première ligne.\n\nDeuxième ligne."
+    assert releases.content_hash(releases.freeze(live_wizard)) == before
+
+
+def test_the_conflict_report_names_only_what_changed(client, editor, contact):
+    from django.test import Client
+
+    first, second = client_for(Client, editor), client_for(Client, factories.make_user("other", "Editors"))
+    page_first, page_second = first.get(change_url(contact)), second.get(change_url(contact))
+    crlf = {
+        k: v.replace("\n", "\r\n") if isinstance(v, str) else v
+        for k, v in form_data(page_first, note_nl="Nota").items()
+    }
+    assert first.post(change_url(contact), crlf).status_code == 302
+    response = second.post(change_url(contact), form_data(page_second, title_fr="Contact"))
+    lines = list(response.context["adminform"].form.non_field_errors())
+    assert [line for line in lines if ": “" in line] == ["note_nl: “” → “Nota”"]
