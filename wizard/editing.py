@@ -42,9 +42,21 @@ def _same_moment(a: Any, b: datetime) -> bool:
     return isinstance(a, datetime) and abs((a - b).total_seconds()) < 0.001
 
 
-def _shown(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return f"“{text[:120]}…”" if len(text) > 120 else f"“{text}”"
+def _excerpts(before: Any, after: Any, context: int = 40) -> tuple[str, str]:
+    """The two values around where they differ, so that a long text's one changed word shows."""
+    a, b = "" if before is None else str(before), "" if after is None else str(after)
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[len(a) - 1 - end] == b[len(b) - 1 - end]:
+        end += 1
+
+    def cut(text: str) -> str:
+        first, last = max(start - context, 0), min(len(text) - end + context, len(text))
+        return f"“{'…' if first else ''}{text[first:last]}{'…' if last < len(text) else ''}”"
+
+    return cut(a), cut(b)
 
 
 def conflicts(obj: models.Model, seen: datetime) -> list[str]:
@@ -72,10 +84,8 @@ def conflicts(obj: models.Model, seen: datetime) -> list[str]:
                 continue
             before, after = base.field_dict[field.attname], getattr(current, field.attname)
             if before != after and (before or after):  # an empty translation is None or "" alike
-                lines.append(
-                    _("%(field)s: %(before)s → %(after)s")
-                    % {"field": field.attname, "before": _shown(before), "after": _shown(after)}
-                )
+                shown = dict(zip(("before", "after"), _excerpts(before, after), strict=True))
+                lines.append(_("%(field)s: %(before)s → %(after)s") % {"field": field.attname, **shown})
     lines.append(_("Save again to replace their version with yours, or reload the page to start from theirs."))
     return lines
 
