@@ -44,7 +44,7 @@ class SubmitForm(forms.Form):
 @admin.register(ChangeRequest)
 class ChangeRequestAdmin(admin.ModelAdmin):
     list_display = ("__str__", "wizard", "status", "author", "submitted_at", "reviewer", "publish_at", "release")
-    list_filter = ("status", "wizard")
+    list_filter = ("status", ("wizard", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("wizard", "author", "reviewer", "release")
     date_hierarchy = "submitted_at"
     change_form_template = "admin/cms/changerequest/review.html"
@@ -160,7 +160,7 @@ class ReleaseAdmin(admin.ModelAdmin):
     """Every release of every wizard; reviewers make an earlier one live again from here."""
 
     list_display = ("__str__", "wizard", "number", "published_at", "published_by", "note", "is_live")
-    list_filter = ("wizard",)
+    list_filter = (("wizard", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("wizard", "published_by")
     readonly_fields = ("wizard", "number", "published_at", "published_by", "note", "content_hash", "steps")
     exclude = ("snapshot",)
@@ -212,7 +212,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     """The audit log, for reading: nobody adds, changes or deletes an entry here (the database refuses too)."""
 
     list_display = ("at", "user", "action", "wizard", "object_repr", "comment")
-    list_filter = ("action", "wizard", "user")
+    list_filter = ("action", ("wizard", admin.RelatedOnlyFieldListFilter), ("user", admin.RelatedOnlyFieldListFilter))
     search_fields = ("object_repr", "comment")
     date_hierarchy = "at"
     readonly_fields = [field.name for field in AuditEntry._meta.fields]
