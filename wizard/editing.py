@@ -14,6 +14,7 @@ import reversion
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
@@ -25,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from reversion.models import Version
 
 from cms import workflow
+from wizard import tree
 from wizard.models import POSITION_FIELDS, Node
 
 LOCK_FIELD = "seen_version"
@@ -186,10 +188,34 @@ class NodeEditingMixin(EditingAdminMixin):
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         # treebeard 7 sets up its tree listing for GET only: a POST that shows the list again (an action the user
-        # may not run, none selected) would crash on the missing attribute.
-        if request.method == "POST" and not hasattr(request, "_treebeard_parent_id"):
-            request._treebeard_parent_id = None
+        # may not run, none selected) would crash on the missing attribute. Actions still see every step.
+        if request.method == "POST" and not hasattr(request, "_treebeard_parent"):
+            request._treebeard_parent = None
         return super().changelist_view(request, extra_context)
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _function, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (type(self).delete_selected_steps, name, description)
+        return actions
+
+    def delete_selected_steps(self, request: HttpRequest, queryset: QuerySet[Node]) -> HttpResponse | None:
+        """Django's bulk delete, refused while a step that stays links to one that would go (as delete_view)."""
+        doomed: set[int] = set()
+        for node in queryset:
+            doomed.update(Node.objects.get_descendants(node, include_self=True).values_list("pk", flat=True))
+        blocked = []
+        for node in queryset:
+            staying = [step for step in tree.referrers(node) if step.pk not in doomed]
+            if staying:
+                names = ", ".join(f"“{step}”" for step in staying)
+                blocked.append(_("“%(step)s” is linked from %(names)s") % {"step": node, "names": names})
+        if blocked:
+            message = _("Nothing was deleted: %s. Change those links first.") % "; ".join(blocked)
+            self.message_user(request, message, messages.ERROR)
+            return None
+        return delete_selected(self, request, queryset)
 
     def may_change_structure(self, request: HttpRequest) -> bool:
         return not self.is_translator(request)

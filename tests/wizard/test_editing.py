@@ -219,3 +219,21 @@ def test_the_conflict_report_names_only_what_changed(client, editor, contact):
     response = second.post(change_url(contact), form_data(page_second, title_fr="Contact"))
     lines = list(response.context["adminform"].form.non_field_errors())
     assert [line for line in lines if ": “" in line] == ["note_nl: “” → “Nota”"]
+
+
+def test_the_bulk_delete_action_refuses_referenced_steps_too(client, editor, wizard):
+    client.force_login(editor)
+    apply = wizard_step_paths(wizard)["profiles/citizen/apply"]
+    contact = wizard_step_paths(wizard)["contact"]
+    data = {"action": "delete_selected", "_selected_action": [apply.pk, contact.pk], "post": "yes"}
+    response = client.post(reverse("admin:wizard_node_changelist"), data, follow=True)
+    assert Node.objects.filter(pk=apply.pk).exists()
+    assert Node.objects.filter(pk=contact.pk).exists()  # nothing is deleted when one of them cannot be
+    assert any("Titre renew" in str(message) for message in response.context["messages"]), [
+        str(m) for m in response.context["messages"]
+    ]
+    # Deleting the referring step together with the referenced one is fine.
+    renew = wizard_step_paths(wizard)["profiles/citizen/renew"]
+    data["_selected_action"] = [apply.pk, renew.pk]
+    client.post(reverse("admin:wizard_node_changelist"), data)
+    assert not Node.objects.filter(pk__in=[apply.pk, renew.pk]).exists()
