@@ -239,3 +239,9 @@ class NodeEditingMixin(EditingAdminMixin):
 class LinkTargetEditingMixin(EditingAdminMixin):
     structure_fields = ("key",)
     translated_fields = ("name", "url")
+
+    def revision_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None) -> Any:
+        # A revert writes every field back, the key and the French texts included.
+        if self.is_translator(request):
+            raise PermissionDenied
+        return super().revision_view(request, object_id, version_id, extra_context)

@@ -125,6 +125,8 @@ def test_a_translator_changes_link_names_in_other_languages_only(client, transla
     )
     target.refresh_from_db()
     assert target.url_nl == "https://portal.example.org/?lang=nl"
+    version = Version.objects.get_for_object(target).last()
+    assert client.post(reverse("admin:wizard_linktarget_revision", args=[target.pk, version.pk])).status_code == 403
 
 
 def test_a_reviewer_only_reads_the_content(client, contact):
