@@ -99,3 +99,6 @@ def walk_through(base: str, editor: Page, reviewer: Page, public: Page) -> None:
     expect(reviewer.locator(".messagelist")).to_contain_text("Release #1 is live again.")
     assert live_title("demo", "contact") == "Titre contact"
     expect(reviewer.locator("#result_list")).to_contain_text(re.compile("demo #1"))
+    if importlib.util.find_spec("wizard.views"):
+        public.goto(f"{base}/fr/demo/contact/")
+        expect(public.locator("h1")).to_contain_text("Titre contact")
