@@ -1,93 +1,231 @@
+from datetime import datetime
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
-from django.db import models
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from cms import webhooks
-from cms.models import Webhook, WebhookDelivery
+from cms import checks, preview, releases, review, workflow
+from cms.models import AuditEntry, ChangeRequest, LiveRelease, Release
+from wizard.models import Node
 
-RECENT_DELIVERIES = 10
 
-
-class WebhookForm(forms.ModelForm):
-    url = forms.URLField(max_length=500, assume_scheme="https", help_text=Webhook._meta.get_field("url").help_text)
-    events = forms.MultipleChoiceField(
-        choices=[(event.value, event.label) for event in Webhook.SUBSCRIBABLE], widget=forms.CheckboxSelectMultiple
+class DecisionForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment for the author"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 80})
+    )
+    publish_at = forms.DateTimeField(
+        label=_("Publish at"),
+        required=False,
+        help_text=_("Leave empty to publish as soon as you approve."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
 
-    class Meta:
-        model = Webhook
-        fields = ("name", "url", "is_active", "events", "secret")
+
+class SubmitForm(forms.Form):
+    wizard = forms.ModelChoiceField(queryset=Node.objects.wizards(), label=_("Wizard"))
+    note = forms.CharField(
+        label=_("Note to the reviewer"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text=_("What changed and why, in a few words."),
+    )
 
 
-@admin.register(Webhook)
-class WebhookAdmin(admin.ModelAdmin):
-    form = WebhookForm
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = ("name", "url", "is_active", "events", "last_delivery")
-    list_filter = ("is_active",)
-    readonly_fields = ("recent_deliveries",)
-    fields = ("name", "url", "is_active", "events", "secret", "recent_deliveries")
-    actions = ["send_ping"]
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "wizard", "status", "author", "submitted_at", "reviewer", "publish_at", "release")
+    list_filter = ("status", ("wizard", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("wizard", "author", "reviewer", "release")
+    date_hierarchy = "submitted_at"
+    change_form_template = "admin/cms/changerequest/review.html"
 
-    @admin.display(description=_("last delivery"))
-    def last_delivery(self, webhook: Webhook) -> str:
-        last = webhook.deliveries.first()
-        return f"{last.get_status_display()} ({timezone.localtime(last.created_at):%Y-%m-%d %H:%M})" if last else "–"
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # requests come from submitting a wizard (see submit_view)
 
-    @admin.display(description=_("recent deliveries"))
-    def recent_deliveries(self, webhook: Webhook) -> str:
-        rows = webhook.deliveries.all()[:RECENT_DELIVERIES] if webhook.pk else []
-        if not rows:
-            return "–"
-        body = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    f"{timezone.localtime(row.created_at):%Y-%m-%d %H:%M:%S}",
-                    row.event,
-                    row.wizard or "–",
-                    row.get_status_display(),
-                    row.attempts,
-                    row.last_status_code or "–",
-                    row.last_error or "",
-                )
-                for row in rows
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # decisions go through the workflow functions on the review page
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view
+        return [path("submit/", view(self.submit_view), name="cms_changerequest_submit"), *super().get_urls()]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        can_submit = request.user.has_perm("cms.add_changerequest")
+        return super().changelist_view(request, {**(extra_context or {}), "can_submit": can_submit})
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        """The review page: what changed, what the checks say, the previews, and the decision."""
+        change = get_object_or_404(ChangeRequest.objects.select_related("wizard", "base_release"), pk=object_id)
+        if not self.has_view_permission(request, change):
+            raise PermissionDenied
+        form = DecisionForm(request.POST or None)
+        if request.method == "POST":
+            self.decide(request, change, form)
+            return HttpResponseRedirect(request.path)
+        base = change.base_release.snapshot if change.base_release else None
+        draft_hash = releases.content_hash(releases.freeze(change.wizard))
+        live = releases.live_release(change.wizard)
+        slug = change.wizard.slug
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Review: %s") % change,
+            "change": change,
+            "original": change,
+            "diff": review.layout(base, change.snapshot),
+            "checks": checks.run(change.snapshot),
+            "draft_changed": draft_hash != change.content_hash,
+            "base_replaced": change.is_pending and change.base_release_id != (live.pk if live else None),
+            "live": live,
+            "can_review": change.status == ChangeRequest.Status.SUBMITTED
+            and request.user.has_perm("cms.review_changerequest"),
+            "can_publish": change.status == ChangeRequest.Status.SCHEDULED
+            and request.user.has_perm("cms.publish_release"),
+            "form": form,
+            "preview_url": reverse("cms:preview", args=["fr", slug]),
+            "preview_link": request.build_absolute_uri(
+                reverse("cms:preview", args=["fr", slug]) + f"?token={preview.make_token(change.wizard)}"
             ),
-        )
-        labels = (_("when"), _("event"), _("wizard"), _("status"), _("attempts"), "HTTP", _("error"))
-        head = format_html_join("", "<th>{}</th>", ((label,) for label in labels))
-        return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
+            "history": change.audit_entries.select_related("user").order_by("at", "pk"),
+        }
+        return TemplateResponse(request, self.change_form_template, context)
 
-    @admin.action(description=_("Send a test event (ping) now"))
-    def send_ping(self, request: HttpRequest, queryset: QuerySet[Webhook]) -> None:
-        for webhook in queryset:
-            delivery = webhooks.ping(webhook)
-            level = messages.SUCCESS if delivery.status == WebhookDelivery.Status.DELIVERED else messages.ERROR
-            self.message_user(request, f"{webhook}: {delivery.get_status_display()} {delivery.last_error}", level)
+    def decide(self, request: HttpRequest, change: ChangeRequest, form: DecisionForm) -> None:
+        if not form.is_valid():
+            self.message_user(request, " ".join(form.errors.get("publish_at", [])), messages.ERROR)
+            return
+        comment, publish_at = form.cleaned_data["comment"], form.cleaned_data["publish_at"]
+        try:
+            if "_approve" in request.POST:
+                release = workflow.approve(change, reviewer=request.user, comment=comment, publish_at=publish_at)
+                self.message_user(request, self.approved_message(release, publish_at), messages.SUCCESS)
+            elif "_reject" in request.POST:
+                workflow.reject(change, reviewer=request.user, comment=comment)
+                self.message_user(request, _("Rejected; the author has been told why."), messages.SUCCESS)
+            elif "_publish" in request.POST:
+                release = workflow.publish(change, user=request.user)
+                self.message_user(request, _("Release #%d is live.") % release.number, messages.SUCCESS)
+        except workflow.WorkflowError as error:
+            self.message_user(request, str(error), messages.ERROR)
+
+    @staticmethod
+    def approved_message(release: Release, publish_at: datetime | None) -> str:
+        if publish_at and publish_at > timezone.now():
+            at = timezone.localtime(publish_at).strftime("%Y-%m-%d %H:%M")
+            return _("Approved: release #%(number)d goes live at %(at)s.") % {"number": release.number, "at": at}
+        return _("Approved and published: release #%d is live.") % release.number
+
+    def submit_view(self, request: HttpRequest) -> HttpResponse:
+        """Submit a wizard's draft for review (editors)."""
+        if not request.user.has_perm("cms.add_changerequest"):
+            raise PermissionDenied
+        form = SubmitForm(request.POST or None, initial={"wizard": request.GET.get("wizard")})
+        if request.method == "POST" and form.is_valid():
+            try:
+                change = workflow.submit(
+                    form.cleaned_data["wizard"], author=request.user, note=form.cleaned_data["note"]
+                )
+            except workflow.WorkflowError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(request, _("Submitted for review as request %d.") % change.pk, messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:cms_changerequest_change", args=[change.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Submit a wizard for review"),
+            "form": form,
+            "wizards": workflow.wizard_states(),
+        }
+        return TemplateResponse(request, "admin/cms/changerequest/submit.html", context)
 
 
-@admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
-    list_display = (
-        "created_at", "webhook", "event", "wizard", "status", "attempts", "last_status_code", "next_attempt_at"
-    )  # fmt: skip
-    list_filter = ("status", "event", "webhook")
-    list_select_related = ("webhook",)
-    readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
-    actions = ["send_again"]
+@admin.register(Release)
+class ReleaseAdmin(admin.ModelAdmin):
+    """Every release of every wizard; reviewers make an earlier one live again from here."""
+
+    list_display = ("__str__", "wizard", "number", "published_at", "published_by", "note", "is_live")
+    list_filter = (("wizard", admin.RelatedOnlyFieldListFilter),)
+    list_select_related = ("wizard", "published_by")
+    readonly_fields = ("wizard", "number", "published_at", "published_by", "note", "content_hash", "steps")
+    exclude = ("snapshot",)
+    actions = ["make_live_again"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description=_("Send again now"), permissions=["change"])
-    def send_again(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
-        for delivery in queryset.select_related("webhook"):
-            delivery = webhooks.send_again(delivery)
-            level = messages.SUCCESS if delivery.status == WebhookDelivery.Status.DELIVERED else messages.ERROR
-            self.message_user(request, f"{delivery}: {delivery.last_error}".rstrip(": "), level)
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_rollback_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("cms.publish_release")
+
+    @admin.display(boolean=True, description=_("live"))
+    def is_live(self, release: Release) -> bool:
+        return LiveRelease.objects.filter(release=release).exists()
+
+    @admin.display(description=_("steps"))
+    def steps(self, release: Release) -> str:
+        count = sum(1 for _ in _walk(release.snapshot["wizard"]))
+        return format_html("{} · <a href='?wizard__id__exact={}'>{}</a>", count, release.wizard_id, _("all releases"))
+
+    @admin.action(description=_("Make the selected release live again (roll back)"), permissions=["rollback"])
+    def make_live_again(self, request: HttpRequest, queryset: QuerySet[Release]) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one release to make live."), messages.ERROR)
+            return
+        release = queryset.get()
+        try:
+            workflow.rollback(release.wizard, release=release, user=request.user)
+        except workflow.WorkflowError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, _("Release #%d is live again.") % release.number, messages.SUCCESS)
+
+
+def _walk(entry: dict[str, Any]) -> Any:
+    yield entry
+    for child in entry.get("children", []):
+        yield from _walk(child)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit log, for reading: nobody adds, changes or deletes an entry here (the database refuses too)."""
+
+    list_display = ("at", "user", "action", "wizard", "object_repr", "comment")
+    list_filter = ("action", ("wizard", admin.RelatedOnlyFieldListFilter), ("user", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("object_repr", "comment")
+    date_hierarchy = "at"
+    readonly_fields = [field.name for field in AuditEntry._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# The webhooks admin lives in its own module; importing it registers it.
+from cms import webhook_admin  # noqa: E402, F401

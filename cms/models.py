@@ -4,6 +4,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -152,3 +153,89 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} {self.wizard} → {self.webhook}: {self.get_status_display()}"
+
+
+class ChangeRequest(models.Model):
+    """A wizard's draft, frozen when an editor submits it, waiting for (or after) a reviewer's decision."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("waiting for review")
+        SCHEDULED = "scheduled", _("approved, scheduled")
+        PUBLISHED = "published", _("published")
+        REJECTED = "rejected", _("rejected")
+        SUPERSEDED = "superseded", _("superseded")
+
+    PENDING = (Status.SUBMITTED, Status.SCHEDULED)
+
+    wizard = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="change_requests")
+    snapshot = models.JSONField(help_text=_("The draft as submitted, in the exchange format."))
+    content_hash = models.CharField(max_length=64, help_text=_("What the reviewer approves: the draft's hash."))
+    # The live release the draft was compared with; approving is refused once another one is live.
+    base_release = models.ForeignKey(Release, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="change_requests")
+    note = models.TextField(_("note to the reviewer"), blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SUBMITTED, db_index=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    review_comment = models.TextField(blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    publish_at = models.DateTimeField(null=True, blank=True, help_text=_("When an approved change goes live."))
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    checks = models.JSONField(default=list, blank=True, help_text=_("The wizard's checks, as run at submission."))
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        verbose_name = _("change request")
+        permissions = [
+            ("review_changerequest", "Can approve or reject change requests"),
+            ("publish_release", "Can publish releases and roll back to an earlier one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.snapshot['wizard']['slug']}: request {self.pk} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:cms_changerequest_change", args=[self.pk])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in self.PENDING
+
+
+class AuditEntry(models.Model):
+    """One editorial action, as it happened. Append-only: a database trigger refuses UPDATE and DELETE."""
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", _("submitted")
+        APPROVE = "approve", _("approved")
+        SCHEDULE = "schedule", _("scheduled")
+        REJECT = "reject", _("rejected")
+        PUBLISH = "publish", _("published")
+        ROLLBACK = "rollback", _("rolled back")
+        SUPERSEDE = "supersede", _("superseded")
+        REVERT = "revert", _("reverted a step")
+        RECOVER = "recover", _("recovered a step")
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=12, choices=Action.choices)
+    wizard = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="audit_entries")
+    change_request = models.ForeignKey(
+        ChangeRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries"
+    )
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    object_repr = models.CharField(_("object"), max_length=250, blank=True)
+    comment = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user or 'system'} {self.get_action_display()} {self.object_repr}"

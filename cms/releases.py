@@ -1,9 +1,11 @@
 """Releases: freeze a wizard into an immutable snapshot, and make a release the one the public sees."""
 
+import difflib
 import hashlib
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max
@@ -12,7 +14,7 @@ from django.utils import timezone
 from cms import live, webhooks
 from cms.models import LiveRelease, Release
 from wizard import exchange, translations
-from wizard.models import Node
+from wizard.models import LINK_TEXT_FIELDS, NODE_TEXT_FIELDS, Node
 
 
 def freeze(wizard: Node) -> dict[str, Any]:
@@ -65,3 +67,127 @@ def make_live(release: Release, *, event: str = "publish") -> LiveRelease:
 def live_release(wizard: Node) -> Release | None:
     pointer = LiveRelease.objects.select_related("release").filter(wizard=wizard).first()
     return pointer.release if pointer else None
+
+
+def _flatten(snapshot: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """Each step of a snapshot by uid: its entry, step path, parent's uid and place among its siblings."""
+    found: dict[str, dict[str, Any]] = {}
+    if not snapshot:
+        return found
+
+    def visit(entry: dict[str, Any], path: str | None, parent: str | None, index: int) -> None:
+        step_path = "" if path is None else f"{path}/{entry['slug']}".lstrip("/")
+        found[entry["uid"]] = {"entry": entry, "path": step_path, "parent": parent, "index": index}
+        for position, child in enumerate(entry.get("children", [])):
+            visit(child, step_path, entry["uid"], position)
+
+    visit(snapshot["wizard"], None, None, 0)
+    return found
+
+
+def _field_changes(old: dict[str, Any], new: dict[str, Any], names: tuple[str, ...]) -> list[dict[str, str]]:
+    """Field by field and language by language, what differs between two entries (missing counts as empty)."""
+    changes = []
+    for name in names:
+        if name in {"slug", "kind"}:
+            pairs = [("", old.get(name, ""), new.get(name, ""))]
+        else:
+            old_values, new_values = old.get(name) or {}, new.get(name) or {}
+            languages = [*settings.WIZARD_LANGUAGES, *sorted({*old_values, *new_values} - {*settings.WIZARD_LANGUAGES})]
+            pairs = [(lang, old_values.get(lang, ""), new_values.get(lang, "")) for lang in languages]
+        changes += [{"field": name, "lang": lang, "old": a, "new": b} for lang, a, b in pairs if a != b]
+    return changes
+
+
+def diff(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """What changed from one snapshot to the next (`old` None: everything is new).
+
+    Steps are matched by uid, so a renamed or moved step stays one step. Each changed step says how: "added",
+    "removed" or "changed", whether it moved (another parent) or was reordered (same parent, another place
+    among the siblings both versions have), and which fields changed in which language, old and new.
+    """
+    before, after = _flatten(old), _flatten(new)
+    names = ("slug", "kind", *NODE_TEXT_FIELDS)
+    steps = []
+    reordered_steps = _reordered(before, after)
+    for uid, now in after.items():
+        then = before.get(uid)
+        if then is None:
+            fields = _field_changes({}, now["entry"], names)
+            steps.append(_step(uid, "added", then, now, fields))
+            continue
+        fields = _field_changes(then["entry"], now["entry"], names)
+        moved = then["parent"] != now["parent"]
+        reordered = uid in reordered_steps
+        if fields or moved or reordered:
+            steps.append(_step(uid, "changed", then, now, fields, moved=moved, reordered=reordered))
+    for uid, then in before.items():
+        if uid not in after:
+            steps.append(_step(uid, "removed", then, None, _field_changes(then["entry"], {}, names)))
+
+    old_links = {entry["key"]: entry for entry in (old or {}).get("links", [])}
+    new_links = {entry["key"]: entry for entry in new.get("links", [])}
+    links = []
+    for key in sorted({*old_links, *new_links}):
+        a, b = old_links.get(key), new_links.get(key)
+        fields = _field_changes(a or {}, b or {}, LINK_TEXT_FIELDS)
+        if fields:
+            links.append(
+                {
+                    "key": key,
+                    "change": "added" if a is None else "removed" if b is None else "changed",
+                    "fields": fields,
+                }
+            )
+    return {"steps": steps, "links": links, "has_changes": bool(steps or links)}
+
+
+def _reordered(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> set[str]:
+    """The steps that changed place among the siblings both versions share, as few as explain the new order.
+
+    Per parent, the longest run of siblings that kept their relative order stays put; the others were moved.
+    """
+    found: set[str] = set()
+    for parent in {step["parent"] for step in after.values() if step["parent"] is not None}:
+
+        def order(
+            steps: dict[str, dict[str, Any]], other: dict[str, dict[str, Any]], parent: Any = parent
+        ) -> list[str]:
+            shared = [
+                (step["index"], uid)
+                for uid, step in steps.items()
+                if step["parent"] == parent and uid in other and other[uid]["parent"] == parent
+            ]
+            return [uid for _index, uid in sorted(shared)]
+
+        old, new = order(before, after), order(after, before)
+        kept = set()
+        for block in difflib.SequenceMatcher(None, old, new, autojunk=False).get_matching_blocks():
+            kept.update(new[block.b : block.b + block.size])
+        found.update(uid for uid in new if uid not in kept)
+    return found
+
+
+def _step(
+    uid: str,
+    change: str,
+    then: dict[str, Any] | None,
+    now: dict[str, Any] | None,
+    fields: list[dict[str, str]],
+    *,
+    moved: bool = False,
+    reordered: bool = False,
+) -> dict[str, Any]:
+    current = now or then
+    assert current is not None
+    titles = current["entry"].get("title", {})
+    return {
+        "uid": uid,
+        "change": change,
+        "path": current["path"],
+        "old_path": then["path"] if then else None,
+        "title": titles.get(settings.LANGUAGE_CODE) or next(iter(titles.values()), current["entry"]["slug"]),
+        "moved": moved,
+        "reordered": reordered,
+        "fields": fields,
+    }

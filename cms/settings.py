@@ -185,7 +185,8 @@ WIZARD_PUBLISH_WITH_MISSING_TRANSLATIONS = env_flag("WIZARD_PUBLISH_WITH_MISSING
 
 # The headless JSON API (/api/v1/) and its webhooks.
 # Where absolute links in the API and in webhook payloads point, e.g. "https://wizards.example.be";
-# empty: the API uses the address each request came to, and webhook payloads carry paths only.
+# empty: the API uses the address each request came to, webhook payloads carry paths only, and notification
+# emails link to the demo's address, http://127.0.0.1:8000.
 SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 # Origins whose pages may read the API ("*": any), comma-separated; empty: none.
 API_CORS_ALLOWED_ORIGINS = env_list("API_CORS_ALLOWED_ORIGINS", "*")
@@ -237,3 +238,13 @@ LINKCHECK_SITE_URL = os.environ.get("LINKCHECK_SITE_URL", "").rstrip("/")
 LINKCHECK_USER_AGENT = "wizard-cms-linkcheck/1.0 (checks the links of a public decision wizard{})".format(
     f"; +{LINKCHECK_SITE_URL}" if LINKCHECK_SITE_URL else ""
 )
+
+# Editorial workflow (cms/workflow.py): change requests, review, scheduled publishing, notifications.
+# Every text field a step has must exist in these languages before a change can be approved.
+WIZARD_REQUIRED_LANGUAGES = env_list("WIZARD_REQUIRED_LANGUAGES", "fr")
+# How long a signed preview link works (seconds).
+PREVIEW_LINK_MAX_AGE = int(os.environ.get("PREVIEW_LINK_MAX_AGE", str(3 * 24 * 3600)))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo's two server processes and the publish_scheduled cron job share one SQLite file: a transaction
+    # takes the write lock when it starts, so concurrent ones queue instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})

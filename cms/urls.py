@@ -1,11 +1,19 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from cms import views
 from wizard.api import api
+
+# The draft preview (staff, or a signed link): cms/views.py.
+preview_patterns = [
+    path("<str:lang>/<slug:slug>/", views.preview, name="preview"),
+    path("<str:lang>/<slug:slug>/<path:path>/", views.preview, name="preview-step"),
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("preview/", include((preview_patterns, "cms"))),
     # The public site: /, /<lang>/, /<lang>/<wizard>/…, sitemap.xml. Last: its patterns start with a language.
     path("", include("wizard.urls")),
 ]

@@ -61,3 +61,9 @@ def fresh_live_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test reads the live pointers afresh: a rolled-back test's release ids are reused by the next one."""
     monkeypatch.setattr(live, "_cache", live._Cache())
     cache.clear()  # the feedback flood counters
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """Test users get real passwords (the browser tests log in), hashed cheaply: PBKDF2 costs ~0.5 s a user."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

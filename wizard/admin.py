@@ -16,8 +16,10 @@ from reversion.models import Version
 from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
+from cms import audit
 from cms.linkcheck.admin import LinkStatusMixin
 from wizard import history, tree
+from wizard.editing import LinkTargetEditingMixin, NodeEditingMixin
 from wizard.feedback_admin import FeedbackSummaryMixin
 from wizard.models import LinkTarget, Node
 from wizard.translations_admin import TranslationStatusMixin  # also registers the translation dashboard
@@ -44,7 +46,13 @@ class NodeForm(MoveNodeForm):
 
 @admin.register(Node)
 class NodeAdmin(
-    LinkStatusMixin, TranslationStatusMixin, FeedbackSummaryMixin, TreeAdmin, TabbedTranslationAdmin, VersionAdmin
+    NodeEditingMixin,
+    LinkStatusMixin,
+    TranslationStatusMixin,
+    FeedbackSummaryMixin,
+    TreeAdmin,
+    TabbedTranslationAdmin,
+    VersionAdmin,
 ):
     form = movenodeform_factory(Node, form=NodeForm)
     list_display = ("title", "slug", "kind", "updated_at")
@@ -112,7 +120,7 @@ class NodeAdmin(
     def revision_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None) -> Any:
         version = get_object_or_404(Version, pk=version_id, object_id=object_id)
         node = get_object_or_404(Node, pk=object_id)
-        if not self.has_change_permission(request, node):
+        if not self.has_change_permission(request, node) or not self.may_change_structure(request):
             raise PermissionDenied
         return self._confirm_history(request, version, node, history.revert, _("Revert “%s”") % node)
 
@@ -127,7 +135,11 @@ class NodeAdmin(
     ) -> Any:
         if request.method == "POST":
             try:
-                node = action(version, user=request.user)
+                with transaction.atomic():
+                    node = action(version, user=request.user)
+                    done = "revert" if action is history.revert else "recover"
+                    details = {"version": version.pk, "saved_at": version.revision.date_created.isoformat()}
+                    audit.record(node.get_wizard(), done, user=request.user, obj=node, details=details)
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
@@ -149,7 +161,9 @@ def _change_url(node: Node) -> str:
 
 
 @admin.register(LinkTarget)
-class LinkTargetAdmin(LinkStatusMixin, TranslationStatusMixin, TabbedTranslationAdmin, VersionAdmin):
+class LinkTargetAdmin(
+    LinkTargetEditingMixin, LinkStatusMixin, TranslationStatusMixin, TabbedTranslationAdmin, VersionAdmin
+):
     list_display = ("key", "name", "url")
     search_fields = ("key", "name_fr", "name_nl", "url_fr", "url_nl", "url_de", "url_en")
     readonly_fields = ("usages",)

@@ -1,0 +1,146 @@
+"""The wizard's own checks, run on a snapshot before a reviewer may approve it: errors block, warnings inform."""
+
+from dataclasses import asdict, dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from cms.models import LinkCheck
+from wizard import exchange, markdown
+from wizard.models import MARKDOWN_FIELDS, NODE_TEXT_FIELDS, Node
+
+ERROR, WARNING = "error", "warning"
+# HTTP statuses that say the page is gone for good, not that the server had a bad moment.
+GONE = {404, 410}
+
+
+@dataclass(frozen=True)
+class Problem:
+    level: str  # ERROR blocks approval, WARNING does not
+    step: str  # the step path ("" for the wizard's start page), or "link:KEY" for a link target
+    message: str
+
+
+def run(snapshot: dict[str, Any]) -> list[dict[str, str]]:
+    """Every problem of a snapshot, errors first, as plain dicts (they are stored on the change request)."""
+    problems = [*structure(snapshot), *references(snapshot), *languages(snapshot), *links(snapshot)]
+    problems.sort(key=lambda problem: problem.level != ERROR)
+    return [asdict(problem) for problem in problems]
+
+
+def errors(results: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [result for result in results if result["level"] == ERROR]
+
+
+def _steps(snapshot: dict[str, Any]) -> list[exchange.Step]:
+    return list(exchange.walk(snapshot["wizard"]))
+
+
+def _where(path: str) -> str:
+    return f"Step “{path}”" if path else "The start page"
+
+
+def structure(snapshot: dict[str, Any]) -> list[Problem]:
+    """Dead ends and orphans: choices without choices, empty tasks, steps that no path reaches."""
+    steps = _steps(snapshot)
+    found = []
+    for step in steps:
+        entry, path = step.entry, step.step_path
+        if entry["kind"] == Node.Kind.CHOICE and not step.children:
+            found.append(Problem(ERROR, path, f"{_where(path)} is a choice with no choices under it."))
+        if entry["kind"] == Node.Kind.TASK:
+            texts = [text for name in MARKDOWN_FIELDS for text in entry.get(name, {}).values()]
+            if not any(text.strip() for text in texts):
+                found.append(Problem(ERROR, path, f"{_where(path)} is a task with neither a body nor links."))
+    # A step is reached from its parent's page (a task page lists no steps under it), or by a node: link
+    # from a reached step's text.
+    by_path = {step.step_path: step for step in steps}
+    reached, queue = {""}, [steps[0]]
+    while queue:
+        step = queue.pop()
+        onward = [] if step.entry["kind"] == Node.Kind.TASK else [child.step_path for child in step.children]
+        for name in MARKDOWN_FIELDS:
+            for text in step.entry.get(name, {}).values():
+                onward += [ref.target for ref in markdown.references(text) if ref.kind == "node"]
+        for path in onward:
+            if path in by_path and path not in reached:
+                reached.add(path)
+                queue.append(by_path[path])
+    for step in steps:
+        if step.step_path not in reached and (step.parent is None or step.parent.step_path in reached):
+            found.append(
+                Problem(WARNING, step.step_path, f"{_where(step.step_path)} is not reached by any path of the wizard.")
+            )
+    return found
+
+
+def references(snapshot: dict[str, Any]) -> list[Problem]:
+    """`link:` and `node:` references that lead nowhere, and links to schemes that are not allowed."""
+    steps = _steps(snapshot)
+    node_paths = {step.step_path for step in steps if step.step_path}
+    link_keys = {entry["key"] for entry in snapshot.get("links", [])}
+    found = []
+    for step in steps:
+        for name in MARKDOWN_FIELDS:
+            for lang, text in step.entry.get(name, {}).items():
+                for message in markdown.problems(text, link_keys=link_keys, node_paths=node_paths):
+                    found.append(
+                        Problem(ERROR, step.step_path, f"{_where(step.step_path)}, {name} ({lang}): {message}")
+                    )
+    return found
+
+
+def languages(snapshot: dict[str, Any]) -> list[Problem]:
+    """A text a step has in some language but not in a required one (settings.WIZARD_REQUIRED_LANGUAGES)."""
+    required = settings.WIZARD_REQUIRED_LANGUAGES
+    found = []
+    for step in _steps(snapshot):
+        for name in NODE_TEXT_FIELDS:
+            values = step.entry.get(name, {})
+            if name != "title" and not values:
+                continue
+            missing = [lang for lang in required if not values.get(lang, "").strip()]
+            if missing:
+                found.append(
+                    Problem(ERROR, step.step_path, f"{_where(step.step_path)} has no {name} in {', '.join(missing)}.")
+                )
+    for entry in snapshot.get("links", []):
+        missing = [lang for lang in required if not entry.get("name", {}).get(lang)]
+        if missing:
+            found.append(
+                Problem(
+                    ERROR, f"link:{entry['key']}", f"The link “{entry['key']}” has no name in {', '.join(missing)}."
+                )
+            )
+    return found
+
+
+def urls(snapshot: dict[str, Any]) -> dict[str, list[str]]:
+    """Every external URL of a snapshot, with where it is used."""
+    found: dict[str, list[str]] = {}
+    for entry in snapshot.get("links", []):
+        for lang, url in entry.get("url", {}).items():
+            found.setdefault(url, []).append(f"link “{entry['key']}” ({lang})")
+    for step in _steps(snapshot):
+        for name in MARKDOWN_FIELDS:
+            for lang, text in step.entry.get(name, {}).items():
+                for ref in markdown.references(text):
+                    if ref.kind == "url" and urlsplit(ref.href).scheme in {"http", "https"}:
+                        found.setdefault(ref.href, []).append(f"{_where(step.step_path).lower()}, {name} ({lang})")
+    return found
+
+
+def links(snapshot: dict[str, Any]) -> list[Problem]:
+    """What the link checker found: a page confirmed gone (404, 410) blocks; other failures warn."""
+    used = urls(snapshot)
+    found = []
+    failing = [LinkCheck.Status.BROKEN, LinkCheck.Status.UNSTABLE]
+    for check in LinkCheck.objects.filter(url__in=list(used), status__in=failing).order_by("url"):
+        where = "; ".join(used[check.url])
+        reason = f"HTTP {check.http_status}" if check.http_status else (check.error or check.get_status_display())
+        if check.status == LinkCheck.Status.BROKEN and check.http_status in GONE:
+            found.append(Problem(ERROR, where, f"{check.url} is gone ({reason}); used in {where}."))
+        else:
+            found.append(Problem(WARNING, where, f"{check.url} failed the link check ({reason}); used in {where}."))
+    return found

@@ -1,0 +1,267 @@
+from datetime import timedelta
+
+import pytest
+import reversion
+from django.urls import reverse
+from django.utils import timezone
+
+from cms import releases, workflow
+from cms.models import AuditEntry, ChangeRequest, LiveRelease
+from tests import factories
+from wizard.models import Node, wizard_step_paths
+
+Status = ChangeRequest.Status
+
+
+@pytest.fixture
+def editor(db):
+    return factories.make_user("editor", "Editors")
+
+
+@pytest.fixture
+def reviewer(db):
+    return factories.make_user("reviewer", "Reviewers")
+
+
+def edit(wizard: Node, path: str, user, **columns) -> None:
+    node = wizard_step_paths(wizard)[path]
+    with reversion.create_revision():
+        for column, value in columns.items():
+            setattr(node, column, value)
+        node.save()
+        reversion.set_user(user)
+
+
+@pytest.fixture
+def change(live_wizard, editor):
+    edit(live_wizard, "contact", editor, body_fr="Appelez le centre de contact du lundi au vendredi.")
+    return workflow.submit(live_wizard, author=editor, note="Horaires")
+
+
+def review_url(change) -> str:
+    return reverse("admin:cms_changerequest_change", args=[change.pk])
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_an_editor_submits_a_wizard_from_the_submit_page(client, editor, live_wizard):
+    edit(live_wizard, "contact", editor, title_fr="Nous contacter")
+    client.force_login(editor)
+    page = client.get(reverse("admin:cms_changerequest_submit"))
+    assert page.status_code == 200
+    assert "changed since the live release" in page.content.decode()
+    response = client.post(
+        reverse("admin:cms_changerequest_submit"), {"wizard": live_wizard.pk, "note": "Titre"}, follow=True
+    )
+    change = ChangeRequest.objects.get()
+    assert response.redirect_chain[-1][0] == review_url(change)
+    assert (change.author, change.note) == (editor, "Titre")
+
+
+def test_the_submit_page_shows_a_refusal(client, editor, live_wizard):
+    client.force_login(editor)
+    response = client.post(reverse("admin:cms_changerequest_submit"), {"wizard": live_wizard.pk}, follow=True)
+    assert any("Nothing to review" in message for message in messages_of(response))
+    assert not ChangeRequest.objects.exists()
+
+
+def test_an_editor_submits_from_the_step_list(client, editor, live_wizard):
+    edit(live_wizard, "contact", editor, title_fr="Nous contacter")
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:wizard_node_changelist"),
+        {"action": "submit_for_review", "_selected_action": [live_wizard.pk]},
+        follow=True,
+    )
+    assert any("waits for review as request" in message for message in messages_of(response))
+    assert ChangeRequest.objects.get().author == editor
+
+
+@pytest.mark.parametrize("group", ["Reviewers", "Translators", None])
+def test_only_editors_may_submit(client, live_wizard, group):
+    user = factories.make_user("someone", *([group] if group else []))
+    edit(live_wizard, "contact", user, title_fr="Nous contacter")
+    client.force_login(user)
+    assert client.get(reverse("admin:cms_changerequest_submit")).status_code == 403
+    assert client.post(reverse("admin:cms_changerequest_submit"), {"wizard": live_wizard.pk}).status_code == 403
+    response = client.post(
+        reverse("admin:wizard_node_changelist"), {"action": "submit_for_review", "_selected_action": [live_wizard.pk]}
+    )
+    assert response.status_code in {200, 403}
+    assert not ChangeRequest.objects.exists()
+
+
+def test_the_review_page_shows_the_change_highlighted_with_the_checks(client, reviewer, change):
+    client.force_login(reviewer)
+    response = client.get(review_url(change))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Horaires" in html
+    [step] = response.context["diff"]["steps"]
+    assert step["path"] == "contact"
+    [(lang, [row])] = step["languages"]
+    assert (lang, row["field"]) == ("fr", "body")
+    assert row["old_html"].startswith("Appelez <del>")
+    assert "link:" in row["old_html"]
+    assert "<ins> du lundi au vendredi</ins>" in row["new_html"]
+    assert "No problems found." in html
+    assert 'name="_approve"' in html
+    assert "token=" in response.context["preview_link"]
+
+
+def test_the_review_page_warns_when_the_draft_changed_since(client, reviewer, change, live_wizard, editor):
+    edit(live_wizard, "contact", editor, title_nl="Contact")
+    client.force_login(reviewer)
+    assert "The draft has changed since this request was submitted" in client.get(review_url(change)).content.decode()
+
+
+def test_a_reviewer_approves_on_the_review_page(client, reviewer, change, live_wizard):
+    client.force_login(reviewer)
+    response = client.post(review_url(change), {"_approve": "1", "comment": "Merci"}, follow=True)
+    assert any("Approved and published: release #2 is live." in message for message in messages_of(response))
+    change.refresh_from_db()
+    assert (change.status, change.review_comment) == (Status.PUBLISHED, "Merci")
+    assert releases.live_release(live_wizard).number == 2
+
+
+def test_a_reviewer_schedules_on_the_review_page(client, reviewer, change, live_wizard):
+    client.force_login(reviewer)
+    at = timezone.localtime() + timedelta(days=1)
+    client.post(review_url(change), {"_approve": "1", "publish_at": at.strftime("%Y-%m-%dT%H:%M")})
+    change.refresh_from_db()
+    assert change.status == Status.SCHEDULED
+    assert change.publish_at == at.replace(second=0, microsecond=0)
+    assert releases.live_release(live_wizard).number == 1
+    page = client.get(review_url(change))
+    assert 'name="_publish"' in page.content.decode()
+    client.post(review_url(change), {"_publish": "1"})
+    assert releases.live_release(live_wizard).number == 2
+
+
+def test_rejecting_without_a_comment_is_refused_on_the_page(client, reviewer, change):
+    client.force_login(reviewer)
+    response = client.post(review_url(change), {"_reject": "1", "comment": ""}, follow=True)
+    assert any("Say why" in message for message in messages_of(response))
+    change.refresh_from_db()
+    assert change.status == Status.SUBMITTED
+    client.post(review_url(change), {"_reject": "1", "comment": "Trop long"})
+    change.refresh_from_db()
+    assert change.status == Status.REJECTED
+
+
+@pytest.mark.parametrize("group", ["Editors", "Translators"])
+def test_only_reviewers_decide(client, change, group):
+    client.force_login(factories.make_user("someone", group))
+    page = client.get(review_url(change))
+    assert page.status_code == 200
+    assert 'name="_approve"' not in page.content.decode()
+    response = client.post(review_url(change), {"_approve": "1"}, follow=True)
+    assert any("is for the Reviewers" in message for message in messages_of(response))
+    change.refresh_from_db()
+    assert change.status == Status.SUBMITTED
+
+
+def test_a_user_without_a_role_sees_no_request(client, change):
+    client.force_login(factories.make_user("nobody"))
+    assert client.get(review_url(change)).status_code == 403
+    assert client.post(review_url(change), {"_approve": "1"}).status_code == 403
+    assert client.get(reverse("admin:cms_changerequest_changelist")).status_code == 403
+    change.refresh_from_db()
+    assert change.status == Status.SUBMITTED
+
+
+def test_the_author_cannot_approve_their_own_request_even_as_reviewer(client, change, editor):
+    editor.groups.add(factories.make_user("x", "Reviewers").groups.get())
+    client.force_login(editor)
+    response = client.post(review_url(change), {"_approve": "1"}, follow=True)
+    assert any("another reviewer must approve it" in message for message in messages_of(response))
+
+
+def test_the_list_of_requests_filters_by_state(client, reviewer, change, live_wizard, editor):
+    client.force_login(reviewer)
+    workflow.reject(change, reviewer=reviewer, comment="Non")
+    edit(live_wizard, "contact", editor, title_fr="Autre")
+    waiting = workflow.submit(live_wizard, author=editor)
+    response = client.get(reverse("admin:cms_changerequest_changelist"), {"status__exact": "submitted"})
+    assert list(response.context["cl"].result_list) == [waiting]
+    response = client.get(reverse("admin:cms_changerequest_changelist"), {"status__exact": "rejected"})
+    assert list(response.context["cl"].result_list) == [change]
+
+
+def test_the_admin_index_shows_what_waits_for_each_user(client, reviewer, change, editor, live_wizard):
+    client.force_login(reviewer)
+    html = client.get(reverse("admin:index")).content.decode()
+    assert "Waiting for you" in html
+    assert "Review the changes to demo by editor" in html
+    client.force_login(editor)
+    html = client.get(reverse("admin:index")).content.decode()
+    assert f"Your request {change.pk} (demo)" in html
+    assert "Review the changes" not in html
+    workflow.reject(change, reviewer=reviewer, comment="Le ton ne va pas")
+    html = client.get(reverse("admin:index")).content.decode()
+    assert "Le ton ne va pas" in html
+    assert "Unsubmitted changes to demo" in html
+
+
+def test_a_reviewer_rolls_back_from_the_release_list(client, reviewer, change, live_wizard, release):
+    workflow.approve(change, reviewer=reviewer)
+    client.force_login(reviewer)
+    listing = client.get(reverse("admin:cms_release_changelist"), {"wizard__id__exact": live_wizard.pk})
+    assert [r.number for r in listing.context["cl"].result_list] == [2, 1]
+    response = client.post(
+        reverse("admin:cms_release_changelist"),
+        {"action": "make_live_again", "_selected_action": [release.pk]},
+        follow=True,
+    )
+    assert any("Release #1 is live again." in message for message in messages_of(response))
+    assert LiveRelease.objects.get(wizard=live_wizard).release == release
+    assert AuditEntry.objects.filter(action="rollback", user=reviewer).exists()
+
+
+def test_an_editor_cannot_roll_back(client, editor, live_wizard, release):
+    new = factories.publish(live_wizard)
+    client.force_login(editor)
+    listing = client.get(reverse("admin:cms_release_changelist"))
+    assert "make_live_again" not in listing.content.decode()
+    client.post(
+        reverse("admin:cms_release_changelist"), {"action": "make_live_again", "_selected_action": [release.pk]}
+    )
+    assert LiveRelease.objects.get(wizard=live_wizard).release == new
+
+
+def test_reviewers_read_the_audit_log_and_nobody_changes_it(client, reviewer, change, admin_client):
+    client.force_login(reviewer)
+    listing = client.get(reverse("admin:cms_auditentry_changelist"))
+    assert listing.status_code == 200
+    entry = AuditEntry.objects.get()
+    assert list(listing.context["cl"].result_list) == [entry]
+    for admin_user_client in (client, admin_client):
+        assert admin_user_client.get(reverse("admin:cms_auditentry_add")).status_code == 403
+        assert (
+            admin_user_client.post(reverse("admin:cms_auditentry_delete", args=[entry.pk]), {"post": "yes"}).status_code
+            == 403
+        )
+        response = admin_user_client.post(
+            reverse("admin:cms_auditentry_change", args=[entry.pk]), {"comment": "rewritten"}
+        )
+        assert response.status_code == 403
+    entry.refresh_from_db()
+    assert entry.comment == "Horaires"
+
+
+def test_editors_do_not_read_the_audit_log(client, editor):
+    client.force_login(editor)
+    assert client.get(reverse("admin:cms_auditentry_changelist")).status_code == 403
+
+
+def test_the_review_page_shows_structure_changes(client, reviewer, live_wizard, editor):
+    steps = wizard_step_paths(live_wizard)
+    Node.objects.move(steps["profiles/citizen/renew"], steps["profiles/company"], "last-child")
+    Node.objects.filter(pk=steps["contact"].pk).delete()
+    change = workflow.submit(live_wizard, author=editor)
+    client.force_login(reviewer)
+    html = client.get(review_url(change)).content.decode()
+    assert "moved from profiles/citizen/renew" in html
+    assert '<span class="badge badge-removed">removed</span>' in html

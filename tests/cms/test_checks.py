@@ -1,0 +1,85 @@
+import pytest
+
+from cms import checks, releases
+from cms.models import LinkCheck
+from tests import factories
+from wizard import exchange
+
+
+def problems(document: dict) -> list[tuple[str, str]]:
+    return [(problem["level"], problem["message"]) for problem in checks.run(document)]
+
+
+def test_a_whole_wizard_has_no_problems(db):
+    assert checks.run(factories.document()) == []
+
+
+def test_a_choice_without_choices_is_an_error(db):
+    document = factories.document(children=[factories.step("profiles", "choice", label="Commencer")])
+    assert problems(document) == [("error", "Step “profiles” is a choice with no choices under it.")]
+
+
+def test_a_task_with_neither_body_nor_links_is_an_error(db):
+    document = factories.document(children=[factories.step("empty")])
+    assert problems(document) == [("error", "Step “empty” is a task with neither a body nor links.")]
+
+
+def test_a_step_that_no_path_reaches_is_a_warning(db):
+    hidden = factories.step("hidden", body="Caché.")
+    document = factories.document(children=[factories.step("task", body="Fait.", children=[hidden])])
+    assert problems(document) == [("warning", "Step “task/hidden” is not reached by any path of the wizard.")]
+    # A link from a reached step is a path too.
+    document["wizard"]["children"][0]["body"] = {"fr": "Voir [la suite](node:task/hidden)."}
+    assert problems(document) == []
+
+
+def test_a_reference_to_a_missing_step_or_link_is_an_error(db):
+    document = factories.document(children=[factories.step("task", body="[A](node:gone) [B](link:nope)")])
+    assert problems(document) == [
+        ("error", "Step “task”, body (fr): “A” points to the step “gone”, which does not exist in this wizard."),
+        ("error", "Step “task”, body (fr): “B” points to the link target “nope”, which does not exist."),
+    ]
+
+
+def test_a_required_language_missing_is_an_error(db, settings):
+    settings.WIZARD_REQUIRED_LANGUAGES = ["fr", "nl"]
+    document = factories.document(children=[factories.step("task", body="Fait.")])
+    found = problems(document)
+    assert ("error", "Step “task” has no body in nl.") in found
+    assert ("error", "The start page has no title in nl.") not in found  # the factory gives NL titles
+    assert ("error", "The link “portal” has no name in nl.") in found
+    settings.WIZARD_REQUIRED_LANGUAGES = ["fr"]
+    assert problems(document) == []
+
+
+@pytest.mark.parametrize(
+    ("status", "http_status", "level"),
+    [
+        (LinkCheck.Status.BROKEN, 404, "error"),
+        (LinkCheck.Status.BROKEN, 410, "error"),
+        (LinkCheck.Status.BROKEN, 500, "warning"),
+        (LinkCheck.Status.UNSTABLE, 404, "warning"),
+        (LinkCheck.Status.OK, 200, None),
+        (LinkCheck.Status.REFUSED, None, None),
+    ],
+)
+def test_link_checker_results(db, status, http_status, level):
+    LinkCheck.objects.create(url="https://portal.example.org/?lang=fr", status=status, http_status=http_status)
+    found = problems(factories.document())
+    assert [found_level for found_level, _message in found] == ([level] if level else [])
+    if level:
+        assert "link “portal” (fr)" in found[0][1]
+
+
+def test_urls_written_in_full_are_checked_too(db):
+    LinkCheck.objects.create(url="https://gone.example.org/", status=LinkCheck.Status.BROKEN, http_status=404)
+    document = factories.document(children=[factories.step("task", body="[Ici](https://gone.example.org/)")])
+    assert problems(document) == [
+        ("error", "https://gone.example.org/ is gone (HTTP 404); used in step “task”, body (fr).")
+    ]
+
+
+def test_checks_run_on_a_frozen_wizard(wizard):
+    snapshot = releases.freeze(wizard)
+    assert exchange.check(snapshot) == []
+    assert checks.run(snapshot) == []

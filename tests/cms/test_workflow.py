@@ -1,0 +1,484 @@
+import threading
+from datetime import timedelta
+
+import pytest
+import reversion
+from django.core import mail
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from cms import live, releases, workflow
+from cms.models import AuditEntry, ChangeRequest, LinkCheck, LiveRelease, Release
+from cms.workflow import WorkflowError
+from tests import factories
+from wizard.models import LinkTarget, Node, wizard_step_paths
+
+Status = ChangeRequest.Status
+
+
+@pytest.fixture
+def editor(db):
+    return factories.make_user("editor", "Editors")
+
+
+@pytest.fixture
+def reviewer(db):
+    return factories.make_user("reviewer", "Reviewers")
+
+
+@pytest.fixture
+def other_reviewer(db):
+    return factories.make_user("reviewer2", "Reviewers")
+
+
+def edit(wizard: Node, path: str, user=None, **columns) -> Node:
+    """Change a step as the admin does: inside a revision, by `user`."""
+    node = wizard_step_paths(wizard)[path] if path else wizard
+    with reversion.create_revision():
+        for column, value in columns.items():
+            setattr(node, column, value)
+        node.save()
+        reversion.set_user(user)
+    return node
+
+
+@pytest.fixture
+def change(live_wizard, editor):
+    edit(live_wizard, "contact", editor, title_fr="Contactez-nous")
+    return workflow.submit(live_wizard, author=editor, note="Nouveau titre")
+
+
+def snapshot_state(wizard: Node) -> tuple:
+    """Everything an action could change, to check that a refusal changed nothing."""
+    return (
+        list(ChangeRequest.objects.order_by("pk").values_list("pk", "status", "reviewer_id", "release_id")),
+        list(Release.objects.order_by("pk").values_list("pk", flat=True)),
+        list(LiveRelease.objects.values_list("wizard_id", "release_id")),
+        AuditEntry.objects.count(),
+    )
+
+
+# Submitting ------------------------------------------------------------------------------------------------------
+
+
+def test_submit_freezes_the_draft_with_its_diff_base_and_checks(change, live_wizard, editor, release):
+    assert change.status == Status.SUBMITTED
+    assert change.author == editor
+    assert change.base_release == release
+    assert change.content_hash == releases.content_hash(releases.freeze(live_wizard))
+    assert change.snapshot["wizard"]["children"][1]["title"]["fr"] == "Contactez-nous"
+    assert change.checks == []
+    entry = AuditEntry.objects.get(action="submit")
+    assert (entry.user, entry.change_request, entry.comment) == (editor, change, "Nouveau titre")
+
+
+def test_submit_tells_the_reviewers_by_email(live_wizard, editor, reviewer, django_capture_on_commit_callbacks):
+    edit(live_wizard, "contact", editor, title_fr="Contactez-nous")
+    with django_capture_on_commit_callbacks(execute=True):
+        change = workflow.submit(live_wizard, author=editor)
+    assert [message.to for message in mail.outbox] == [[reviewer.email]]
+    assert f"/admin/cms/changerequest/{change.pk}/change/" in mail.outbox[0].body
+
+
+def test_submit_refuses_a_user_without_the_editor_role(live_wizard, reviewer):
+    edit(live_wizard, "contact", None, title_fr="Contactez-nous")
+    before = snapshot_state(live_wizard)
+    with pytest.raises(WorkflowError, match="is for the Editors"):
+        workflow.submit(live_wizard, author=reviewer)
+    assert snapshot_state(live_wizard) == before
+
+
+def test_submit_refuses_a_draft_that_is_the_live_release(live_wizard, editor):
+    with pytest.raises(WorkflowError, match="Nothing to review"):
+        workflow.submit(live_wizard, author=editor)
+    assert not ChangeRequest.objects.exists()
+
+
+def test_submit_refuses_a_step(live_wizard, editor):
+    with pytest.raises(WorkflowError, match="is a step, not a wizard"):
+        workflow.submit(wizard_step_paths(live_wizard)["contact"], author=editor)
+
+
+def test_submitting_again_supersedes_the_waiting_request(change, live_wizard, editor):
+    edit(live_wizard, "contact", editor, title_nl="Contacteer ons")
+    newer = workflow.submit(live_wizard, author=editor)
+    change.refresh_from_db()
+    assert (change.status, newer.status) == (Status.SUPERSEDED, Status.SUBMITTED)
+    with pytest.raises(WorkflowError, match=f"already waits for review as request {newer.pk}"):
+        workflow.submit(live_wizard, author=editor)
+
+
+def test_a_first_submission_has_no_base_release(wizard, editor, reviewer):
+    change = workflow.submit(wizard, author=editor)
+    assert change.base_release is None
+    release = workflow.approve(change, reviewer=reviewer)
+    assert releases.live_release(wizard) == release
+
+
+# Approving -------------------------------------------------------------------------------------------------------
+
+
+def test_approve_publishes_now_and_the_public_sees_it(change, live_wizard, reviewer, editor, release):
+    new = workflow.approve(change, reviewer=reviewer, comment="Très bien")
+    change.refresh_from_db()
+    assert (change.status, change.reviewer, change.release) == (Status.PUBLISHED, reviewer, new)
+    assert new.number == release.number + 1
+    assert new.published_by == reviewer
+    assert releases.live_release(live_wizard) == new
+    live.forget()
+    assert live.wizard("demo").steps["contact"].text("title", "fr") == ("Contactez-nous", "fr")
+    actions = list(AuditEntry.objects.filter(change_request=change).order_by("pk").values_list("action", flat=True))
+    assert actions == ["submit", "approve", "publish"]
+
+
+def test_approve_tells_the_author(change, reviewer, editor, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.approve(change, reviewer=reviewer, comment="Parfait")
+    assert {tuple(message.to) for message in mail.outbox} == {(editor.email,)}
+    assert any("approved" in message.subject for message in mail.outbox)
+    assert any("published" in message.subject and "Parfait" not in message.body for message in mail.outbox)
+
+
+def test_nobody_approves_their_own_request(change, editor):
+    editor.groups.add(*factories.make_user("x", "Reviewers").groups.all())
+    editor = type(editor).objects.get(pk=editor.pk)  # fresh permission cache
+    before = snapshot_state(change.wizard)
+    with pytest.raises(WorkflowError, match="You submitted this request"):
+        workflow.approve(change, reviewer=editor)
+    assert snapshot_state(change.wizard) == before
+
+
+def test_nobody_who_edited_the_wizard_since_the_live_release_approves(change, live_wizard, other_reviewer, editor):
+    reviewer = factories.make_user("both", "Editors", "Reviewers")
+    edit(live_wizard, "contact", reviewer, title_de="Kontakt")
+    change = workflow.submit(live_wizard, author=editor)
+    before = snapshot_state(live_wizard)
+    with pytest.raises(WorkflowError, match="You edited this wizard since its live release"):
+        workflow.approve(change, reviewer=reviewer)
+    assert snapshot_state(live_wizard) == before
+    workflow.approve(change, reviewer=other_reviewer)
+
+
+def test_editing_a_used_link_target_counts_as_editing_the_wizard(change, live_wizard, editor):
+    reviewer = factories.make_user("both", "Editors", "Reviewers")
+    target = LinkTarget.objects.get(key="portal")
+    with reversion.create_revision():
+        target.name_nl = "Portaal"
+        target.save()
+        reversion.set_user(reviewer)
+    change = workflow.submit(live_wizard, author=editor)
+    with pytest.raises(WorkflowError, match="You edited this wizard"):
+        workflow.approve(change, reviewer=reviewer)
+
+
+def test_deleting_a_step_in_the_admin_counts_as_editing_the_wizard(change, live_wizard, editor):
+    from django.contrib.admin.models import DELETION, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    reviewer = factories.make_user("both", "Editors", "Reviewers")
+    renew = wizard_step_paths(live_wizard)["profiles/citizen/renew"]
+    edit(live_wizard, "profiles/citizen/renew", editor, note_fr="Une note")  # a version that names the wizard
+    LogEntry.objects.create(
+        user=reviewer,
+        content_type=ContentType.objects.get_for_model(Node),
+        object_id=str(renew.pk),
+        object_repr=str(renew),
+        action_flag=DELETION,
+    )
+    Node.objects.filter(pk=renew.pk).delete()
+    change = workflow.submit(live_wizard, author=editor)
+    with pytest.raises(WorkflowError, match="You edited this wizard"):
+        workflow.approve(change, reviewer=reviewer)
+
+
+def test_an_earlier_edit_does_not_bar_a_reviewer(live_wizard, editor):
+    reviewer = factories.make_user("both", "Editors", "Reviewers")
+    edit(live_wizard, "contact", reviewer, title_de="Kontakt")
+    factories.publish(live_wizard)  # the edit is in the live release now
+    edit(live_wizard, "contact", editor, title_fr="Contactez-nous")
+    change = workflow.submit(live_wizard, author=editor)
+    workflow.approve(change, reviewer=reviewer)
+
+
+def test_approve_refuses_a_user_without_the_reviewer_role(change, editor):
+    other_editor = factories.make_user("other", "Editors")
+    before = snapshot_state(change.wizard)
+    with pytest.raises(WorkflowError, match="is for the Reviewers"):
+        workflow.approve(change, reviewer=other_editor)
+    assert snapshot_state(change.wizard) == before
+
+
+@pytest.mark.parametrize("status", [Status.REJECTED, Status.PUBLISHED, Status.SUPERSEDED, Status.SCHEDULED])
+def test_approve_refuses_a_request_that_is_not_waiting(change, reviewer, status):
+    ChangeRequest.objects.filter(pk=change.pk).update(status=status)
+    before = snapshot_state(change.wizard)
+    with pytest.raises(WorkflowError, match="Only a request waiting for review can be approved"):
+        workflow.approve(change, reviewer=reviewer)
+    assert snapshot_state(change.wizard) == before
+
+
+def test_approve_refuses_when_the_draft_changed_after_submission(change, live_wizard, reviewer, editor):
+    edit(live_wizard, "contact", editor, body_fr="Un autre texte.")
+    before = snapshot_state(live_wizard)
+    with pytest.raises(WorkflowError, match="changed after request .* was submitted"):
+        workflow.approve(change, reviewer=reviewer)
+    assert snapshot_state(live_wizard) == before
+
+
+def test_a_structure_change_also_waits_for_review(live_wizard, editor, reviewer):
+    contact = wizard_step_paths(live_wizard)["contact"]
+    profiles = wizard_step_paths(live_wizard)["profiles"]
+    Node.objects.move(contact, profiles, "left")  # contact now comes first
+    assert live.wizard("demo") is None or list(live.wizard("demo").root.children) == ["profiles", "contact"]
+    change = workflow.submit(live_wizard, author=editor)
+    [step] = releases.diff(change.base_release.snapshot, change.snapshot)["steps"]
+    assert step["reordered"]
+    assert step["path"] == "contact"
+    workflow.approve(change, reviewer=reviewer)
+    live.forget()
+    assert live.wizard("demo").root.children == ["contact", "profiles"]
+
+
+def test_approve_refuses_a_request_whose_base_release_was_replaced(change, live_wizard, reviewer, editor):
+    factories.publish(live_wizard)  # e.g. another request published meanwhile
+    before = snapshot_state(live_wizard)
+    with pytest.raises(WorkflowError, match="was made against release #1, but release #2 is live"):
+        workflow.approve(change, reviewer=reviewer)
+    assert snapshot_state(live_wizard) == before
+
+
+def test_approve_refuses_while_the_checks_find_errors(live_wizard, editor, reviewer):
+    edit(live_wizard, "contact", editor, body_fr="Voir [ailleurs](node:nowhere).")
+    change = workflow.submit(live_wizard, author=editor)
+    assert [problem["level"] for problem in change.checks] == ["error"]
+    before = snapshot_state(live_wizard)
+    with pytest.raises(WorkflowError, match="1 error.*“ailleurs” points to the step “nowhere”"):
+        workflow.approve(change, reviewer=reviewer)
+    assert snapshot_state(live_wizard) == before
+
+
+def test_warnings_do_not_block_approval(live_wizard, editor, reviewer):
+    url = "https://www.example.org/fr/contact"
+    LinkCheck.objects.create(url=url, status=LinkCheck.Status.UNSTABLE, error="timed out")
+    edit(live_wizard, "contact", editor, title_fr="Contactez-nous")
+    change = workflow.submit(live_wizard, author=editor)
+    assert [problem["level"] for problem in change.checks] == ["warning"]
+    workflow.approve(change, reviewer=reviewer)
+
+
+def test_approve_with_a_time_schedules_it(change, live_wizard, reviewer, release):
+    at = timezone.now() + timedelta(hours=2)
+    new = workflow.approve(change, reviewer=reviewer, publish_at=at)
+    change.refresh_from_db()
+    assert (change.status, change.publish_at, change.release) == (Status.SCHEDULED, at, new)
+    assert releases.live_release(live_wizard) == release  # not yet
+    assert workflow.publish_scheduled() == []
+    assert [c.pk for c in workflow.publish_scheduled(now=at + timedelta(seconds=1))] == [change.pk]
+    change.refresh_from_db()
+    assert change.status == Status.PUBLISHED
+    assert releases.live_release(live_wizard) == new
+    assert workflow.publish_scheduled(now=at + timedelta(seconds=2)) == []  # idempotent
+
+
+def test_a_scheduled_change_whose_base_was_replaced_is_superseded_not_published(change, live_wizard, reviewer):
+    at = timezone.now() + timedelta(hours=2)
+    workflow.approve(change, reviewer=reviewer, publish_at=at)
+    newer = factories.publish(live_wizard)
+    assert workflow.publish_scheduled(now=at + timedelta(minutes=1)) == []
+    change.refresh_from_db()
+    assert change.status == Status.SUPERSEDED
+    assert releases.live_release(live_wizard) == newer
+
+
+def test_a_reviewer_may_publish_a_scheduled_change_early(change, live_wizard, reviewer, editor):
+    workflow.approve(change, reviewer=reviewer, publish_at=timezone.now() + timedelta(days=1))
+    with pytest.raises(WorkflowError, match="is for the Reviewers"):
+        workflow.publish(change, user=editor)
+    with pytest.raises(WorkflowError, match="not yet"):
+        workflow.publish(change)
+    release = workflow.publish(change, user=reviewer)
+    assert releases.live_release(live_wizard) == release
+
+
+def test_publishing_supersedes_the_other_waiting_requests(change, live_wizard, reviewer, editor):
+    other = ChangeRequest.objects.create(
+        wizard=live_wizard,
+        snapshot=change.snapshot,
+        content_hash="x",
+        base_release=change.base_release,
+        author=editor,
+    )
+    workflow.approve(change, reviewer=reviewer)
+    other.refresh_from_db()
+    assert other.status == Status.SUPERSEDED
+
+
+# Rejecting -------------------------------------------------------------------------------------------------------
+
+
+def test_reject_needs_a_comment_and_tells_the_author(change, reviewer, editor, django_capture_on_commit_callbacks):
+    before = snapshot_state(change.wizard)
+    with pytest.raises(WorkflowError, match="Say why"):
+        workflow.reject(change, reviewer=reviewer, comment="  ")
+    assert snapshot_state(change.wizard) == before
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.reject(change, reviewer=reviewer, comment="Le titre est trop vague.")
+    change.refresh_from_db()
+    assert (change.status, change.review_comment) == (Status.REJECTED, "Le titre est trop vague.")
+    assert mail.outbox[-1].to == [editor.email]
+    assert "Le titre est trop vague." in mail.outbox[-1].body
+
+
+def test_reject_refuses_without_the_role_and_when_not_waiting(change, editor, reviewer):
+    with pytest.raises(WorkflowError, match="is for the Reviewers"):
+        workflow.reject(change, reviewer=factories.make_user("nobody"), comment="Non")
+    workflow.reject(change, reviewer=reviewer, comment="Non")
+    with pytest.raises(WorkflowError, match="Only a request waiting for review can be rejected"):
+        workflow.reject(change, reviewer=reviewer, comment="Encore non")
+
+
+def test_a_rollback_tells_the_reviewers(live_wizard, release, reviewer, django_capture_on_commit_callbacks):
+    factories.publish(live_wizard)
+    other = factories.make_user("reviewer2", "Reviewers")
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.rollback(live_wizard, release=release, user=reviewer)
+    [message] = mail.outbox
+    assert sorted(message.to) == sorted([reviewer.email, other.email])
+    assert message.subject == "[demo] Rolled back to release #1"
+
+
+def test_nothing_is_sent_when_the_action_fails(change, reviewer, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(WorkflowError):
+        workflow.reject(change, reviewer=reviewer, comment="")
+    assert mail.outbox == []
+
+
+# Rolling back ----------------------------------------------------------------------------------------------------
+
+
+def test_rollback_makes_an_earlier_release_live_again(change, live_wizard, reviewer, release):
+    workflow.approve(change, reviewer=reviewer)
+    assert workflow.rollback(live_wizard, release=release, user=reviewer) == release
+    assert releases.live_release(live_wizard) == release
+    live.forget()
+    assert live.wizard("demo").steps["contact"].text("title", "fr") == ("Titre contact", "fr")
+    entry = AuditEntry.objects.get(action="rollback")
+    assert (entry.user, entry.release, entry.details) == (reviewer, release, {"from": 2, "to": 1})
+
+
+def test_rollback_refuses_a_release_of_another_wizard(live_wizard, reviewer):
+    other = factories.make_wizard("autre")
+    other_release = factories.publish(other)
+    before = snapshot_state(live_wizard)
+    with pytest.raises(WorkflowError, match="is a release of “Titre autre”, not of “Titre demo”"):
+        workflow.rollback(live_wizard, release=other_release, user=reviewer)
+    assert snapshot_state(live_wizard) == before
+
+
+def test_rollback_refuses_the_live_release_and_users_without_the_role(live_wizard, release, reviewer, editor):
+    with pytest.raises(WorkflowError, match="already live"):
+        workflow.rollback(live_wizard, release=release, user=reviewer)
+    factories.publish(live_wizard)
+    before = snapshot_state(live_wizard)
+    with pytest.raises(WorkflowError, match="is for the Reviewers"):
+        workflow.rollback(live_wizard, release=release, user=editor)
+    assert snapshot_state(live_wizard) == before
+
+
+def test_rollback_supersedes_what_waits(change, live_wizard, reviewer):
+    factories.publish(live_wizard)
+    workflow.rollback(live_wizard, release=change.base_release, user=reviewer)
+    change.refresh_from_db()
+    assert change.status == Status.SUPERSEDED
+
+
+# The audit log ---------------------------------------------------------------------------------------------------
+
+
+def test_the_audit_log_refuses_updates(change):
+    entry = AuditEntry.objects.get()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEntry.objects.filter(pk=entry.pk).update(comment="rewritten")
+    entry.refresh_from_db()
+    assert entry.comment == "Nouveau titre"
+
+
+# Concurrency -----------------------------------------------------------------------------------------------------
+
+
+def test_a_stale_copy_of_a_decided_request_cannot_be_approved_again(change, reviewer, other_reviewer):
+    first, second = ChangeRequest.objects.get(pk=change.pk), ChangeRequest.objects.get(pk=change.pk)
+    workflow.approve(first, reviewer=reviewer)
+    with pytest.raises(WorkflowError, match="Only a request waiting for review"):
+        workflow.approve(second, reviewer=other_reviewer)
+    assert Release.objects.count() == 2
+
+
+def test_a_scheduler_that_read_the_due_list_late_publishes_nothing_twice(change, live_wizard, reviewer):
+    at = timezone.now() + timedelta(minutes=5)
+    release = workflow.approve(change, reviewer=reviewer, publish_at=at)
+    seen_by_second = ChangeRequest.objects.get(pk=change.pk)  # read as "scheduled" by a second scheduler
+    assert [c.pk for c in workflow.publish_scheduled(now=at)] == [change.pk]
+    with pytest.raises(WorkflowError, match="Only a scheduled request can be published"):
+        workflow.publish(seen_by_second, now=at)
+    assert AuditEntry.objects.filter(action="publish").count() == 1
+    assert releases.live_release(live_wizard) == release
+
+
+def run_at_once(*calls):
+    """Run the calls in threads, each on its own database connection, released together; their outcomes."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            outcomes[index] = call()
+        except Exception as error:  # noqa: BLE001 - the outcome is what the test looks at
+            outcomes[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+needs_row_locks = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="threads need separate connections to a server database"
+)
+
+
+@needs_row_locks
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_approving_at_once_publish_once(roles):
+    wizard = factories.make_wizard()
+    factories.publish(wizard)
+    editor = factories.make_user("editor", "Editors")
+    reviewers = [factories.make_user(f"reviewer{i}", "Reviewers") for i in range(2)]
+    edit(wizard, "contact", editor, title_fr="Contactez-nous")
+    change = workflow.submit(wizard, author=editor)
+    outcomes = run_at_once(*(lambda r=r: workflow.approve(change, reviewer=r) for r in reviewers))
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["Release", "WorkflowError"]
+    assert Release.objects.count() == 2
+    assert AuditEntry.objects.filter(action="publish").count() == 1
+
+
+@needs_row_locks
+@pytest.mark.django_db(transaction=True)
+def test_two_schedulers_at_once_publish_once(roles):
+    wizard = factories.make_wizard()
+    factories.publish(wizard)
+    editor, reviewer = factories.make_user("editor", "Editors"), factories.make_user("reviewer", "Reviewers")
+    edit(wizard, "contact", editor, title_fr="Contactez-nous")
+    change = workflow.submit(wizard, author=editor)
+    at = timezone.now() + timedelta(minutes=5)
+    release = workflow.approve(change, reviewer=reviewer, publish_at=at)
+    later = at + timedelta(minutes=1)
+    outcomes = run_at_once(lambda: workflow.publish_scheduled(now=later), lambda: workflow.publish_scheduled(now=later))
+    assert sorted(len(outcome) for outcome in outcomes) == [0, 1]
+    assert AuditEntry.objects.filter(action="publish").count() == 1
+    assert releases.live_release(wizard) == release
