@@ -55,6 +55,8 @@ class NodeAdmin(
     VersionAdmin,
 ):
     form = movenodeform_factory(Node, form=NodeForm)
+    # Each mixin brings its own action; listed here, or only the first mixin's would count.
+    actions = ["submit_for_review", "check_links_now"]
     list_display = ("title", "slug", "kind", "updated_at")
     search_fields = ("slug", "title_fr", "title_nl", "title_de", "title_en", "body_fr")
     list_filter = ("kind",)

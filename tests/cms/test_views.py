@@ -78,27 +78,10 @@ def test_the_preview_renders_links_in_the_page_language(admin_client, draft, lan
     assert f"https://www.example.org/{lang}/contact" in html
 
 
-def test_the_public_sites_renderer_is_used_when_it_exists(admin_client, draft, monkeypatch):
-    """The preview shows the draft exactly as the public site would, through its own step renderer."""
-    import sys
-    import types
-
-    from django.http import HttpResponse
-
-    calls = []
-
-    def render_step(request, live_wizard, lang, path, *, preview):
-        calls.append((live_wizard.release_id, live_wizard.steps[path].text("title", lang)[0], lang, path, preview))
-        return HttpResponse("rendered by the public site")
-
-    monkeypatch.setitem(sys.modules, "wizard.views", types.SimpleNamespace(render_step=render_step))
-    response = admin_client.get(preview_url(draft, "contact", "nl"))
-    assert response.content == b"rendered by the public site"
-    assert calls == [(0, "Titel contact", "nl", "contact", True)]
-    assert response["X-Robots-Tag"] == "noindex, nofollow"
-
-
-def test_the_fallback_preview_lists_the_choices_of_a_step(admin_client, draft):
+def test_the_preview_is_the_public_page_of_the_draft_with_its_links_kept_inside(admin_client, draft):
     html = admin_client.get(preview_url(draft, "profiles")).content.decode()
-    assert '<a href="/preview/fr/demo/profiles/citizen/">Citoyen</a>' in html
-    assert '<a href="/preview/fr/demo/profiles/company/">Entreprise</a>' in html
+    assert 'href="/preview/fr/demo/profiles/citizen/"' in html
+    assert 'href="/preview/fr/demo/profiles/company/"' in html
+    assert 'href="/fr/demo/profiles/citizen/"' not in html  # never a way out to the live site's pages
+    assert '<meta name="robots" content="noindex' in html
+    assert "<h1" in html
