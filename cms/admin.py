@@ -88,7 +88,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             "change": change,
             "original": change,
             "diff": review.layout(base, change.snapshot),
-            "checks": checks.run(change.snapshot),
+            "checks": checks.run(change.snapshot, base=base),
             "draft_changed": draft_hash != change.content_hash,
             "base_replaced": change.is_pending and change.base_release_id != (live.pk if live else None),
             "live": live,

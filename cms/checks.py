@@ -2,12 +2,13 @@
 
 from dataclasses import asdict, dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from cms.linkcheck import report
 from cms.models import LinkCheck
 from wizard import exchange, markdown
+from wizard import translations as i18n
 from wizard.models import MARKDOWN_FIELDS, NODE_TEXT_FIELDS, Node
 
 ERROR, WARNING = "error", "warning"
@@ -22,9 +23,19 @@ class Problem:
     message: str
 
 
-def run(snapshot: dict[str, Any]) -> list[dict[str, str]]:
-    """Every problem of a snapshot, errors first, as plain dicts (they are stored on the change request)."""
-    problems = [*structure(snapshot), *references(snapshot), *languages(snapshot), *links(snapshot)]
+def run(snapshot: dict[str, Any], *, base: dict[str, Any] | None = None) -> list[dict[str, str]]:
+    """Every problem of a snapshot, errors first, as plain dicts (they are stored on the change request).
+
+    `base` is the live release's snapshot the change is built on: against it, the checks say which broken links
+    the change brings in and which translations it leaves outdated.
+    """
+    problems = [
+        *structure(snapshot),
+        *references(snapshot),
+        *languages(snapshot),
+        *links(snapshot, base),
+        *translations(snapshot, base),
+    ]
     problems.sort(key=lambda problem: problem.level != ERROR)
     return [asdict(problem) for problem in problems]
 
@@ -116,31 +127,38 @@ def languages(snapshot: dict[str, Any]) -> list[Problem]:
     return found
 
 
-def urls(snapshot: dict[str, Any]) -> dict[str, list[str]]:
-    """Every external URL of a snapshot, with where it is used."""
-    found: dict[str, list[str]] = {}
-    for entry in snapshot.get("links", []):
-        for lang, url in entry.get("url", {}).items():
-            found.setdefault(url, []).append(f"link “{entry['key']}” ({lang})")
-    for step in _steps(snapshot):
-        for name in MARKDOWN_FIELDS:
-            for lang, text in step.entry.get(name, {}).items():
-                for ref in markdown.references(text):
-                    if ref.kind == "url" and urlsplit(ref.href).scheme in {"http", "https"}:
-                        found.setdefault(ref.href, []).append(f"{_where(step.step_path).lower()}, {name} ({lang})")
+def links(snapshot: dict[str, Any], base: dict[str, Any] | None = None) -> list[Problem]:
+    """What the link checker found: a page confirmed gone (404, 410) blocks; other failures warn.
+
+    Each says whether this change brings the URL in (it is not used by `base`, the live release) or keeps it.
+    """
+    problems = report.problems_in(snapshot)
+    introduced = {problem.url for problem in report.problems_in(snapshot, compared_to=base)} if base else None
+    checked = {row.url: row for row in LinkCheck.objects.filter(url__in=[problem.url for problem in problems])}
+    found = []
+    for problem in problems:
+        check = checked[problem.url]
+        where = "; ".join(problem.where)
+        reason = f"HTTP {check.http_status}" if check.http_status else (check.error or check.get_status_display())
+        new = " This change brings it in." if introduced is not None and problem.url in introduced else ""
+        if check.status == LinkCheck.Status.BROKEN and check.http_status in GONE:
+            found.append(Problem(ERROR, where, f"{check.url} is gone ({reason}); used in {where}.{new}"))
+        else:
+            found.append(
+                Problem(WARNING, where, f"{check.url} failed the link check ({reason}); used in {where}.{new}")
+            )
     return found
 
 
-def links(snapshot: dict[str, Any]) -> list[Problem]:
-    """What the link checker found: a page confirmed gone (404, 410) blocks; other failures warn."""
-    used = urls(snapshot)
+def translations(snapshot: dict[str, Any], base: dict[str, Any] | None = None) -> list[Problem]:
+    """Missing translations block when the settings forbid publishing without them; outdated ones warn."""
     found = []
-    failing = [LinkCheck.Status.BROKEN, LinkCheck.Status.UNSTABLE]
-    for check in LinkCheck.objects.filter(url__in=list(used), status__in=failing).order_by("url"):
-        where = "; ".join(used[check.url])
-        reason = f"HTTP {check.http_status}" if check.http_status else (check.error or check.get_status_display())
-        if check.status == LinkCheck.Status.BROKEN and check.http_status in GONE:
-            found.append(Problem(ERROR, where, f"{check.url} is gone ({reason}); used in {where}."))
-        else:
-            found.append(Problem(WARNING, where, f"{check.url} failed the link check ({reason}); used in {where}."))
+    if not settings.WIZARD_PUBLISH_WITH_MISSING_TRANSLATIONS:
+        found += [
+            Problem(ERROR, "", f"Missing translation: {message}") for message in i18n.missing_for_publish(snapshot)
+        ]
+    for path, name, lang in i18n.outdated_by(base, snapshot, include_links=True) if base else []:
+        found.append(
+            Problem(WARNING, path, f"{_where(path)}: the {name} ({lang}) no longer follows the French text it changes.")
+        )
     return found

@@ -121,7 +121,7 @@ def submit(wizard: Node, *, author: AbstractBaseUser, note: str = "") -> ChangeR
         base_release=live,
         author=author,
         note=note.strip(),
-        checks=checks.run(snapshot),
+        checks=checks.run(snapshot, base=live.snapshot if live else None),
     )
     _supersede(wizard, waiting.exclude(pk=change.pk), user=author, why=f"Superseded by request {change.pk}.")
     found = checks.errors(change.checks)
@@ -157,7 +157,7 @@ def approve(
             f"The draft of “{wizard.slug}” changed after request {change.pk} was submitted, so it is not what you "
             "reviewed. Reject this request, and ask for the wizard to be submitted again."
         )
-    results = checks.run(change.snapshot)
+    results = checks.run(change.snapshot, base=live.snapshot if live else None)
     if blocking := checks.errors(results):
         listed = " ".join(problem["message"] for problem in blocking[:3])
         more = f" (and {len(blocking) - 3} more)" if len(blocking) > 3 else ""

@@ -4,6 +4,7 @@ from cms import checks, releases
 from cms.models import LinkCheck
 from tests import factories
 from wizard import exchange
+from wizard.models import wizard_step_paths
 
 
 def problems(document: dict) -> list[tuple[str, str]]:
@@ -68,18 +69,53 @@ def test_link_checker_results(db, status, http_status, level):
     found = problems(factories.document())
     assert [found_level for found_level, _message in found] == ([level] if level else [])
     if level:
-        assert "link “portal” (fr)" in found[0][1]
+        assert "link target “portal” (fr)" in found[0][1]
 
 
 def test_urls_written_in_full_are_checked_too(db):
     LinkCheck.objects.create(url="https://gone.example.org/", status=LinkCheck.Status.BROKEN, http_status=404)
     document = factories.document(children=[factories.step("task", body="[Ici](https://gone.example.org/)")])
-    assert problems(document) == [
-        ("error", "https://gone.example.org/ is gone (HTTP 404); used in step “task”, body (fr).")
-    ]
+    [(level, message)] = problems(document)
+    assert level == "error"
+    assert message.startswith("https://gone.example.org/ is gone (HTTP 404); used in step “task” of “demo” (body, fr)")
 
 
 def test_checks_run_on_a_frozen_wizard(wizard):
     snapshot = releases.freeze(wizard)
     assert exchange.check(snapshot) == []
     assert checks.run(snapshot) == []
+
+
+def test_the_checks_say_which_broken_links_a_change_brings_in(wizard):
+    base = releases.freeze(wizard)
+    LinkCheck.objects.create(url="https://portal.example.org/?lang=fr", status=LinkCheck.Status.BROKEN, http_status=500)
+    LinkCheck.objects.create(url="https://gone.example.org/", status=LinkCheck.Status.BROKEN, http_status=404)
+    contact = wizard_step_paths(wizard)["contact"]
+    contact.body_fr = "Voir [ici](https://gone.example.org/)."
+    contact.save()
+    messages = [problem["message"] for problem in checks.run(releases.freeze(wizard), base=base)]
+    found = {message.split(" ")[0]: message for message in messages}
+    assert found["https://gone.example.org/"].endswith("This change brings it in.")
+    assert not found["https://portal.example.org/?lang=fr"].endswith("This change brings it in.")
+
+
+def test_the_checks_say_which_translations_a_change_leaves_outdated(wizard):
+    base = releases.freeze(wizard)
+    contact = wizard_step_paths(wizard)["contact"]
+    contact.title_fr = "Nous contacter"
+    contact.save()
+    found = problems_against(releases.freeze(wizard), base)
+    assert ("warning", "Step “contact”: the title (nl) no longer follows the French text it changes.") in found
+
+
+def test_missing_translations_block_when_the_settings_say_so(wizard, settings):
+    snapshot = releases.freeze(wizard)
+    assert not [p for p in checks.run(snapshot) if p["message"].startswith("Missing translation")]
+    settings.WIZARD_PUBLISH_WITH_MISSING_TRANSLATIONS = False
+    blocking = [p for p in checks.run(snapshot) if p["message"].startswith("Missing translation")]
+    assert blocking
+    assert {p["level"] for p in blocking} == {"error"}
+
+
+def problems_against(snapshot: dict, base: dict) -> list[tuple[str, str]]:
+    return [(problem["level"], problem["message"]) for problem in checks.run(snapshot, base=base)]

@@ -67,7 +67,14 @@ def test_submit_freezes_the_draft_with_its_diff_base_and_checks(change, live_wiz
     assert change.base_release == release
     assert change.content_hash == releases.content_hash(releases.freeze(live_wizard))
     assert change.snapshot["wizard"]["children"][1]["title"]["fr"] == "Contactez-nous"
-    assert change.checks == []
+    # The French title changed, its Dutch translation did not: a warning, which does not block.
+    assert change.checks == [
+        {
+            "level": "warning",
+            "step": "contact",
+            "message": "Step “contact”: the title (nl) no longer follows the French text it changes.",
+        }
+    ]
     entry = AuditEntry.objects.get(action="submit")
     assert (entry.user, entry.change_request, entry.comment) == (editor, change, "Nouveau titre")
 
@@ -262,7 +269,7 @@ def test_warnings_do_not_block_approval(live_wizard, editor, reviewer):
     LinkCheck.objects.create(url=url, status=LinkCheck.Status.UNSTABLE, error="timed out")
     edit(live_wizard, "contact", editor, title_fr="Contactez-nous")
     change = workflow.submit(live_wizard, author=editor)
-    assert [problem["level"] for problem in change.checks] == ["warning"]
+    assert [problem["level"] for problem in change.checks] == ["warning", "warning"]  # the link, the translation
     workflow.approve(change, reviewer=reviewer)
 
 
