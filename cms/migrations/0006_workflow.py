@@ -5,38 +5,9 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-# The audit log is append-only: the database refuses to change or remove an entry (as for releases, 0002).
-SQLITE = (
-    """
-    CREATE TRIGGER cms_auditentry_no_update BEFORE UPDATE ON cms_auditentry
-    BEGIN SELECT RAISE(ABORT, 'The audit log is append-only.'); END;
-    """,
-    "DROP TRIGGER IF EXISTS cms_auditentry_no_update;",
-)
-POSTGRESQL = (
-    """
-    CREATE FUNCTION cms_auditentry_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN RAISE EXCEPTION 'The audit log is append-only.'; END; $$;
-    CREATE TRIGGER cms_auditentry_no_update BEFORE UPDATE ON cms_auditentry
-    FOR EACH ROW EXECUTE FUNCTION cms_auditentry_append_only();
-    """,
-    "DROP TRIGGER IF EXISTS cms_auditentry_no_update ON cms_auditentry; "
-    "DROP FUNCTION IF EXISTS cms_auditentry_append_only();",
-)
-# DELETE stays possible at this level (the test runner flushes tables); the admin offers no deletion and the
-# foreign keys pointing at what an entry names are PROTECT.
+from cms.triggers import refuse_updates
 
-
-def forwards(apps, schema_editor):
-    sql = {"sqlite": SQLITE, "postgresql": POSTGRESQL}.get(schema_editor.connection.vendor)
-    if sql:
-        schema_editor.execute(sql[0])
-
-
-def backwards(apps, schema_editor):
-    sql = {"sqlite": SQLITE, "postgresql": POSTGRESQL}.get(schema_editor.connection.vendor)
-    if sql:
-        schema_editor.execute(sql[1])
+# The audit log is append-only: the database refuses to change an entry (as for releases, 0002).
 
 
 class Migration(migrations.Migration):
@@ -93,5 +64,5 @@ class Migration(migrations.Migration):
                 'ordering': ['-at', '-pk'],
             },
         ),
-        migrations.RunPython(forwards, backwards),
+        refuse_updates("cms_auditentry", "The audit log is append-only."),
     ]
