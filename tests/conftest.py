@@ -46,6 +46,16 @@ def release(live_wizard: Node) -> Release:
 
 
 @pytest.fixture
+def editor(db):
+    return factories.make_user("editor", "Editors")
+
+
+@pytest.fixture
+def reviewer(db):
+    return factories.make_user("reviewer", "Reviewers")
+
+
+@pytest.fixture
 def admin_user(db):
     return factories.make_user("admin", superuser=True)
 

@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 import pytest
-import reversion
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,27 +13,8 @@ Status = ChangeRequest.Status
 
 
 @pytest.fixture
-def editor(db):
-    return factories.make_user("editor", "Editors")
-
-
-@pytest.fixture
-def reviewer(db):
-    return factories.make_user("reviewer", "Reviewers")
-
-
-def edit(wizard: Node, path: str, user, **columns) -> None:
-    node = wizard_step_paths(wizard)[path]
-    with reversion.create_revision():
-        for column, value in columns.items():
-            setattr(node, column, value)
-        node.save()
-        reversion.set_user(user)
-
-
-@pytest.fixture
 def change(live_wizard, editor):
-    edit(live_wizard, "contact", editor, body_fr="Appelez le centre de contact du lundi au vendredi.")
+    factories.edit(live_wizard, "contact", editor, body_fr="Appelez le centre de contact du lundi au vendredi.")
     return workflow.submit(live_wizard, author=editor, note="Horaires")
 
 
@@ -47,7 +27,7 @@ def messages_of(response) -> list[str]:
 
 
 def test_an_editor_submits_a_wizard_from_the_submit_page(client, editor, live_wizard):
-    edit(live_wizard, "contact", editor, title_fr="Nous contacter")
+    factories.edit(live_wizard, "contact", editor, title_fr="Nous contacter")
     client.force_login(editor)
     page = client.get(reverse("admin:cms_changerequest_submit"))
     assert page.status_code == 200
@@ -68,7 +48,7 @@ def test_the_submit_page_shows_a_refusal(client, editor, live_wizard):
 
 
 def test_an_editor_submits_from_the_step_list(client, editor, live_wizard):
-    edit(live_wizard, "contact", editor, title_fr="Nous contacter")
+    factories.edit(live_wizard, "contact", editor, title_fr="Nous contacter")
     client.force_login(editor)
     response = client.post(
         reverse("admin:wizard_node_changelist"),
@@ -82,7 +62,7 @@ def test_an_editor_submits_from_the_step_list(client, editor, live_wizard):
 @pytest.mark.parametrize("group", ["Reviewers", "Translators", None])
 def test_only_editors_may_submit(client, live_wizard, group):
     user = factories.make_user("someone", *([group] if group else []))
-    edit(live_wizard, "contact", user, title_fr="Nous contacter")
+    factories.edit(live_wizard, "contact", user, title_fr="Nous contacter")
     client.force_login(user)
     assert client.get(reverse("admin:cms_changerequest_submit")).status_code == 403
     assert client.post(reverse("admin:cms_changerequest_submit"), {"wizard": live_wizard.pk}).status_code == 403
@@ -113,7 +93,7 @@ def test_the_review_page_shows_the_change_highlighted_with_the_checks(client, re
 
 
 def test_the_review_page_warns_when_the_draft_changed_since(client, reviewer, change, live_wizard, editor):
-    edit(live_wizard, "contact", editor, title_nl="Contact")
+    factories.edit(live_wizard, "contact", editor, title_nl="Contact")
     client.force_login(reviewer)
     assert "The draft has changed since this request was submitted" in client.get(review_url(change)).content.decode()
 
@@ -183,7 +163,7 @@ def test_the_author_cannot_approve_their_own_request_even_as_reviewer(client, ch
 def test_the_list_of_requests_filters_by_state(client, reviewer, change, live_wizard, editor):
     client.force_login(reviewer)
     workflow.reject(change, reviewer=reviewer, comment="Non")
-    edit(live_wizard, "contact", editor, title_fr="Autre")
+    factories.edit(live_wizard, "contact", editor, title_fr="Autre")
     waiting = workflow.submit(live_wizard, author=editor)
     response = client.get(reverse("admin:cms_changerequest_changelist"), {"status__exact": "submitted"})
     assert list(response.context["cl"].result_list) == [waiting]

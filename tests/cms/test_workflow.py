@@ -17,34 +17,13 @@ Status = ChangeRequest.Status
 
 
 @pytest.fixture
-def editor(db):
-    return factories.make_user("editor", "Editors")
-
-
-@pytest.fixture
-def reviewer(db):
-    return factories.make_user("reviewer", "Reviewers")
-
-
-@pytest.fixture
 def other_reviewer(db):
     return factories.make_user("reviewer2", "Reviewers")
 
 
-def edit(wizard: Node, path: str, user=None, **columns) -> Node:
-    """Change a step as the admin does: inside a revision, by `user`."""
-    node = wizard_step_paths(wizard)[path] if path else wizard
-    with reversion.create_revision():
-        for column, value in columns.items():
-            setattr(node, column, value)
-        node.save()
-        reversion.set_user(user)
-    return node
-
-
 @pytest.fixture
 def change(live_wizard, editor):
-    edit(live_wizard, "contact", editor, title_fr="Contactez-nous")
+    factories.edit(live_wizard, "contact", editor, title_fr="Contactez-nous")
     return workflow.submit(live_wizard, author=editor, note="Nouveau titre")
 
 
@@ -80,7 +59,7 @@ def test_submit_freezes_the_draft_with_its_diff_base_and_checks(change, live_wiz
 
 
 def test_submit_tells_the_reviewers_by_email(live_wizard, editor, reviewer, django_capture_on_commit_callbacks):
-    edit(live_wizard, "contact", editor, title_fr="Contactez-nous")
+    factories.edit(live_wizard, "contact", editor, title_fr="Contactez-nous")
     with django_capture_on_commit_callbacks(execute=True):
         change = workflow.submit(live_wizard, author=editor)
     assert [message.to for message in mail.outbox] == [[reviewer.email]]
@@ -88,7 +67,7 @@ def test_submit_tells_the_reviewers_by_email(live_wizard, editor, reviewer, djan
 
 
 def test_submit_refuses_a_user_without_the_editor_role(live_wizard, reviewer):
-    edit(live_wizard, "contact", None, title_fr="Contactez-nous")
+    factories.edit(live_wizard, "contact", None, title_fr="Contactez-nous")
     before = snapshot_state(live_wizard)
     with pytest.raises(WorkflowError, match="is for the Editors"):
         workflow.submit(live_wizard, author=reviewer)
@@ -107,7 +86,7 @@ def test_submit_refuses_a_step(live_wizard, editor):
 
 
 def test_submitting_again_supersedes_the_waiting_request(change, live_wizard, editor):
-    edit(live_wizard, "contact", editor, title_nl="Contacteer ons")
+    factories.edit(live_wizard, "contact", editor, title_nl="Contacteer ons")
     newer = workflow.submit(live_wizard, author=editor)
     change.refresh_from_db()
     assert (change.status, newer.status) == (Status.SUPERSEDED, Status.SUBMITTED)
@@ -157,7 +136,7 @@ def test_nobody_approves_their_own_request(change, editor):
 
 def test_nobody_who_edited_the_wizard_since_the_live_release_approves(change, live_wizard, other_reviewer, editor):
     reviewer = factories.make_user("both", "Editors", "Reviewers")
-    edit(live_wizard, "contact", reviewer, title_de="Kontakt")
+    factories.edit(live_wizard, "contact", reviewer, title_de="Kontakt")
     change = workflow.submit(live_wizard, author=editor)
     before = snapshot_state(live_wizard)
     with pytest.raises(WorkflowError, match="You edited this wizard since its live release"):
@@ -184,7 +163,7 @@ def test_deleting_a_step_in_the_admin_counts_as_editing_the_wizard(change, live_
 
     reviewer = factories.make_user("both", "Editors", "Reviewers")
     renew = wizard_step_paths(live_wizard)["profiles/citizen/renew"]
-    edit(live_wizard, "profiles/citizen/renew", editor, note_fr="Une note")  # a version that names the wizard
+    factories.edit(live_wizard, "profiles/citizen/renew", editor, note_fr="Une note")  # a version that names the wizard
     LogEntry.objects.create(
         user=reviewer,
         content_type=ContentType.objects.get_for_model(Node),
@@ -200,9 +179,9 @@ def test_deleting_a_step_in_the_admin_counts_as_editing_the_wizard(change, live_
 
 def test_an_earlier_edit_does_not_bar_a_reviewer(live_wizard, editor):
     reviewer = factories.make_user("both", "Editors", "Reviewers")
-    edit(live_wizard, "contact", reviewer, title_de="Kontakt")
+    factories.edit(live_wizard, "contact", reviewer, title_de="Kontakt")
     factories.publish(live_wizard)  # the edit is in the live release now
-    edit(live_wizard, "contact", editor, title_fr="Contactez-nous")
+    factories.edit(live_wizard, "contact", editor, title_fr="Contactez-nous")
     change = workflow.submit(live_wizard, author=editor)
     workflow.approve(change, reviewer=reviewer)
 
@@ -225,7 +204,7 @@ def test_approve_refuses_a_request_that_is_not_waiting(change, reviewer, status)
 
 
 def test_approve_refuses_when_the_draft_changed_after_submission(change, live_wizard, reviewer, editor):
-    edit(live_wizard, "contact", editor, body_fr="Un autre texte.")
+    factories.edit(live_wizard, "contact", editor, body_fr="Un autre texte.")
     before = snapshot_state(live_wizard)
     with pytest.raises(WorkflowError, match="changed after request .* was submitted"):
         workflow.approve(change, reviewer=reviewer)
@@ -255,7 +234,7 @@ def test_approve_refuses_a_request_whose_base_release_was_replaced(change, live_
 
 
 def test_approve_refuses_while_the_checks_find_errors(live_wizard, editor, reviewer):
-    edit(live_wizard, "contact", editor, body_fr="Voir [ailleurs](node:nowhere).")
+    factories.edit(live_wizard, "contact", editor, body_fr="Voir [ailleurs](node:nowhere).")
     change = workflow.submit(live_wizard, author=editor)
     assert [problem["level"] for problem in change.checks] == ["error"]
     before = snapshot_state(live_wizard)
@@ -267,7 +246,7 @@ def test_approve_refuses_while_the_checks_find_errors(live_wizard, editor, revie
 def test_warnings_do_not_block_approval(live_wizard, editor, reviewer):
     url = "https://www.example.org/fr/contact"
     LinkCheck.objects.create(url=url, status=LinkCheck.Status.UNSTABLE, error="timed out")
-    edit(live_wizard, "contact", editor, title_fr="Contactez-nous")
+    factories.edit(live_wizard, "contact", editor, title_fr="Contactez-nous")
     change = workflow.submit(live_wizard, author=editor)
     assert [problem["level"] for problem in change.checks] == ["warning", "warning"]  # the link, the translation
     workflow.approve(change, reviewer=reviewer)
@@ -466,7 +445,7 @@ def test_two_reviewers_approving_at_once_publish_once(roles):
     factories.publish(wizard)
     editor = factories.make_user("editor", "Editors")
     reviewers = [factories.make_user(f"reviewer{i}", "Reviewers") for i in range(2)]
-    edit(wizard, "contact", editor, title_fr="Contactez-nous")
+    factories.edit(wizard, "contact", editor, title_fr="Contactez-nous")
     change = workflow.submit(wizard, author=editor)
     outcomes = run_at_once(*(lambda r=r: workflow.approve(change, reviewer=r) for r in reviewers))
     assert sorted(type(outcome).__name__ for outcome in outcomes) == ["Release", "WorkflowError"]
@@ -480,7 +459,7 @@ def test_two_schedulers_at_once_publish_once(roles):
     wizard = factories.make_wizard()
     factories.publish(wizard)
     editor, reviewer = factories.make_user("editor", "Editors"), factories.make_user("reviewer", "Reviewers")
-    edit(wizard, "contact", editor, title_fr="Contactez-nous")
+    factories.edit(wizard, "contact", editor, title_fr="Contactez-nous")
     change = workflow.submit(wizard, author=editor)
     at = timezone.now() + timedelta(minutes=5)
     release = workflow.approve(change, reviewer=reviewer, publish_at=at)

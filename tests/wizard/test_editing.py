@@ -10,11 +10,6 @@ from wizard.models import LinkTarget, Node, wizard_step_paths
 MOVE_URL = "/admin/wizard/node/move/"
 
 
-@pytest.fixture
-def editor(db):
-    return factories.make_user("editor", "Editors")
-
-
 def change_url(obj) -> str:
     return reverse(f"admin:wizard_{obj._meta.model_name}_change", args=[obj.pk])
 
