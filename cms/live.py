@@ -115,8 +115,13 @@ class _Cache:
             pointers = dict(LiveRelease.objects.values_list("slug", "release_id"))
             with self.lock:
                 self.pointers, self.read_at = pointers, time.monotonic()
-                # Releases no longer live are dropped; the live ones stay loaded.
+                # Releases no longer live are dropped; the live ones stay loaded. What was derived from a dropped
+                # one is cleared too: the garbage collector no longer looks at frozen objects (see below), so a
+                # reference cycle through the memo would keep the whole release in memory for good.
                 live_ids = set(pointers.values())
+                for pk, dropped in self.releases.items():
+                    if pk not in live_ids:
+                        dropped.memo.clear()
                 self.releases = {pk: wizard for pk, wizard in self.releases.items() if pk in live_ids}
         return self.pointers
 
@@ -124,15 +129,16 @@ class _Cache:
         release_id = self.live_pointers().get(slug)
         if release_id is None:
             return None
-        if release_id not in self.releases:
+        found = self.releases.get(release_id)  # one read: another thread may replace the dict meanwhile
+        if found is None:
             loaded = LiveWizard.from_release(Release.objects.get(pk=release_id))
             with self.lock:
-                self.releases.setdefault(release_id, loaded)
+                found = self.releases.setdefault(release_id, loaded)
             # A release lives long and never changes: move it out of the cyclic garbage collector's sight, or
             # every full collection walks all its steps and a big wizard slows down every request.
             gc.collect()
             gc.freeze()
-        return self.releases[release_id]
+        return found
 
 
 _cache = _Cache()

@@ -48,6 +48,10 @@ def create(
     )
 
 
+class SlugTaken(ValueError):
+    """Another wizard is live at the address this release would take."""
+
+
 @transaction.atomic
 def make_live(release: Release, *, event: str = "publish") -> LiveRelease:
     """Point the public at `release`: the site and the API follow within their pointer cache's delay.
@@ -55,9 +59,16 @@ def make_live(release: Release, *, event: str = "publish") -> LiveRelease:
     Every change of what the public sees goes through here; `event` ("publish" or "rollback") says why, for
     whatever must follow a change of the live content (webhooks, notifications).
     """
+    slug = release.snapshot["wizard"]["slug"]
+    holder = LiveRelease.objects.filter(slug=slug).exclude(wizard_id=release.wizard_id).first()
+    if holder is not None:
+        raise SlugTaken(
+            f"The address “{slug}” still belongs to another live wizard (release #{holder.release.number} of "
+            f"“{holder.release}”, published before it was renamed). Publish that wizard first, or choose another slug."
+        )
     pointer, _created = LiveRelease.objects.select_for_update().update_or_create(
         wizard_id=release.wizard_id,
-        defaults={"release": release, "slug": release.snapshot["wizard"]["slug"], "changed_at": timezone.now()},
+        defaults={"release": release, "slug": slug, "changed_at": timezone.now()},
     )
     transaction.on_commit(live.forget)
     webhooks.enqueue(release, event=event)

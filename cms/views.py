@@ -23,7 +23,7 @@ def preview(request: HttpRequest, lang: str, slug: str, path: str = "") -> HttpR
     if not (request.user.is_active and request.user.is_staff):
         if not token:
             return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-        if not tokens.is_valid(token, wizard, max_age=settings.PREVIEW_LINK_MAX_AGE):
+        if not tokens.is_valid(token, wizard):
             return HttpResponseForbidden("This preview link has expired or is not valid. Ask for a new one.")
     draft = LiveWizard.from_snapshot(releases.freeze(wizard), release_id=0, number=0, at=timezone.now())
     path = path.strip("/")

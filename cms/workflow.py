@@ -188,8 +188,15 @@ def approve(
     return release
 
 
+def _make_live(release: Release, *, event: str) -> None:
+    try:
+        releases.make_live(release, event=event)
+    except releases.SlugTaken as error:
+        raise WorkflowError(str(error)) from None
+
+
 def _go_live(wizard: Node, change: ChangeRequest, *, user: AbstractBaseUser | None) -> None:
-    releases.make_live(change.release, event="publish")
+    _make_live(change.release, event="publish")
     details = {"release": change.release.number, "scheduled": change.reviewed_at != change.publish_at}
     audit.record(wizard, Action.PUBLISH, user=user, change=change, release=change.release, details=details)
     # Whatever else waits was made against the release that is no longer live.
@@ -280,7 +287,7 @@ def rollback(wizard: Node, *, release: Release, user: AbstractBaseUser) -> Relea
     live = _live(wizard)
     if live is not None and live.pk == release.pk:
         raise WorkflowError(f"Release #{release.number} is already live.")
-    releases.make_live(release, event="rollback")
+    _make_live(release, event="rollback")
     details = {"from": live.number if live else None, "to": release.number}
     audit.record(wizard, Action.ROLLBACK, user=user, release=release, details=details)
     pending = ChangeRequest.objects.select_for_update().filter(wizard=wizard, status__in=ChangeRequest.PENDING)

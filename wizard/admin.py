@@ -1,5 +1,6 @@
 from typing import Any
 
+import reversion
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -104,9 +105,11 @@ class NodeAdmin(
             messages.error(request, " ".join(error.messages))
             return HttpResponseBadRequest(" ".join(error.messages))
         old_path = node.get_step_path()
-        response = super().move_node(request)
-        if response.status_code == 200:
-            self._follow_references(request, node, old_path)
+        # One revision for the move and for the steps whose references follow it, so that both are versioned.
+        with reversion.create_revision():
+            response = super().move_node(request)
+            if response.status_code == 200:
+                self._follow_references(request, node, old_path)
         return response
 
     def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None) -> HttpResponse:
@@ -120,7 +123,7 @@ class NodeAdmin(
 
     # Revert and recover restore content, never position (wizard/history.py says why).
     def revision_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None) -> Any:
-        version = get_object_or_404(Version, pk=version_id, object_id=object_id)
+        version = get_object_or_404(Version.objects.get_for_model(Node), pk=version_id, object_id=object_id)
         node = get_object_or_404(Node, pk=object_id)
         if not self.has_change_permission(request, node) or not self.may_change_structure(request):
             raise PermissionDenied
@@ -129,7 +132,7 @@ class NodeAdmin(
     def recover_view(self, request: HttpRequest, version_id: str, extra_context: Any = None) -> Any:
         if not self.has_add_permission(request):
             raise PermissionDenied
-        version = get_object_or_404(Version, pk=version_id)
+        version = get_object_or_404(Version.objects.get_deleted(Node), pk=version_id)
         return self._confirm_history(request, version, None, history.recover, _("Recover “%s”") % version.object_repr)
 
     def _confirm_history(

@@ -34,6 +34,7 @@ HEADER = "# A wizard in the wizard-exchange format (docs/exchange-format.md). Ke
 DOCUMENT_KEYS = ("format", "wizard", "links", "end")
 NODE_KEYS = ("uid", "slug", "kind", *NODE_TEXT_FIELDS, "children")
 LINK_KEYS = ("key", *LINK_TEXT_FIELDS)
+SCALAR_KEYS = ("uid", "slug", "kind", "key")
 
 
 class ExchangeError(Exception):
@@ -126,7 +127,7 @@ class Step:
 
 def walk(entry: dict[str, Any], parent: Step | None = None) -> Iterator[Step]:
     """The document's nodes in tree order."""
-    slug = entry.get("slug", "?")
+    slug = entry.get("slug") if isinstance(entry.get("slug"), str) else "?"  # check() reports a bad one
     step_path = "" if parent is None else f"{parent.step_path}/{slug}" if parent.step_path else slug
     step = Step(entry=entry, step_path=step_path, depth=parent.depth + 1 if parent else 1, parent=parent)
     if parent:
@@ -187,9 +188,11 @@ def check(document: dict[str, Any]) -> list[str]:
             problems.append(f"{where} should be a mapping with key, name and url.")
             continue
         problems += _shape(entry, LINK_KEYS, LINK_TEXT_FIELDS, where)
-        if entry.get("key") in link_keys:
+        key = entry.get("key") if isinstance(entry.get("key"), str) else None
+        if key is not None and key in link_keys:
             problems.append(f"{where} is listed twice.")
-        link_keys.add(entry.get("key"))
+        if key is not None:
+            link_keys.add(key)
         problems += _model_problems(link_instance(entry), where, exclude=["id"])
     root = document.get("wizard")
     if not isinstance(root, dict):
@@ -202,7 +205,7 @@ def check(document: dict[str, Any]) -> list[str]:
         problems += _shape(entry, NODE_KEYS, NODE_TEXT_FIELDS, where)
         if not isinstance(entry.get("children", []), list):
             problems.append(f"{where}: “children” should be a list of steps.")
-        if uid := entry.get("uid"):
+        if (uid := entry.get("uid")) and isinstance(uid, str):
             try:
                 uid = str(uuid.UUID(uid))
             except ValueError:
@@ -226,6 +229,9 @@ def check(document: dict[str, Any]) -> list[str]:
 
 def _shape(entry: dict[str, Any], keys: tuple[str, ...], translated: tuple[str, ...], where: str) -> list[str]:
     problems = [f"{where}: unknown key “{key}”." for key in entry if key not in keys]
+    for key in SCALAR_KEYS:
+        if key in entry and not isinstance(entry[key], str):
+            problems.append(f"{where}: “{key}” should be text, not a list or a mapping.")
     for name in translated:
         values = entry.get(name, {})
         if not isinstance(values, dict):
@@ -307,7 +313,7 @@ def load(document: dict[str, Any], *, comment: str = "") -> Node:
 
         claimed: dict[int, Node] = {}
         for step in steps:
-            uid = step.entry.get("uid")
+            uid = str(uuid.UUID(step.entry["uid"])) if step.entry.get("uid") else None  # any case, braces…
             node = existing.get(uid) if uid else (by_step_path.get(step.step_path) if step.parent else wizard)
             if step.parent is None and wizard:
                 node = wizard  # a wizard is its slug: the file replaces its content whatever the root's uid

@@ -1,3 +1,6 @@
+import gc
+import weakref
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -78,3 +81,17 @@ def test_this_process_sees_its_own_publish_at_once(live_wizard, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         factories.publish(live_wizard)
     assert live.wizard("demo").number == 2
+
+
+def test_a_release_no_longer_live_is_freed(live_wizard, settings, django_capture_on_commit_callbacks):
+    point_back(live.wizard("demo"))  # what derives from a release may point back at it
+    gone = weakref.ref(live.wizard("demo"))
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.publish(live_wizard)
+    assert live.wizard("demo").number == 2
+    gc.collect()
+    assert gone() is None
+
+
+def point_back(release: live.LiveWizard) -> None:
+    release.remember("cycle", lambda: {"release": release})

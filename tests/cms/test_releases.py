@@ -161,3 +161,12 @@ def test_highlight_marks_changed_words_and_escapes_html():
     old, new = highlight("Appelez le <b>centre</b> demain.", "Appelez le <b>centre</b> lundi.")
     assert old == "Appelez le &lt;b&gt;centre&lt;/b&gt; <del>demain</del>."
     assert new == "Appelez le &lt;b&gt;centre&lt;/b&gt; <ins>lundi</ins>."
+
+
+def test_a_wizard_cannot_go_live_at_an_address_another_live_wizard_still_has(live_wizard):
+    live_wizard.slug = "renamed"
+    live_wizard.save()  # renamed in the draft; its live release still answers at /…/demo/
+    newcomer = factories.make_wizard("demo")
+    with pytest.raises(releases.SlugTaken, match="“demo” still belongs to another live wizard"):
+        releases.make_live(releases.create(newcomer, user=None))
+    assert LiveRelease.objects.get(slug="demo").wizard == live_wizard

@@ -104,6 +104,10 @@ def test_drag_and_drop_keeps_references_and_a_sound_tree(admin_client, wizard):
     assert response.status_code == 200
     assert step(wizard, "contact").body_fr == "[Renouveler](node:profiles/company/renew)"
     assert all(not problems for problems in Node.objects.find_problems())
+    # The rewritten step is versioned with the move, as any other save.
+    latest = Version.objects.get_for_object(contact).first()
+    assert latest.field_dict["body_fr"] == "[Renouveler](node:profiles/company/renew)"
+    assert latest.revision == Version.objects.get_for_object(renew).first().revision
 
 
 def test_drag_and_drop_cannot_put_two_siblings_with_one_slug(admin_client, wizard):
@@ -199,3 +203,15 @@ def test_a_deleted_step_is_recovered_under_its_parent_with_its_identity(admin_cl
     assert (recovered.uid, recovered.title_fr) == (uid, "À récupérer")
     assert recovered.get_step_path() == "profiles/citizen/renew"
     assert all(not problems for problems in Node.objects.find_problems())
+
+
+def test_the_revert_page_refuses_a_version_of_another_model(admin_client, wizard):
+    target = LinkTarget.objects.get(key="portal")
+    with reversion.create_revision():
+        target.save()
+    version = Version.objects.get_for_object(target).first()
+    # The step whose id is the link target's id: the version's object_id alone would match it.
+    url = f"/admin/wizard/node/{Node.objects.get(pk=target.pk).pk}/history/{version.pk}/"
+    assert admin_client.get(url).status_code == 404
+    assert admin_client.post(url).status_code == 404
+    assert admin_client.get(f"/admin/wizard/node/recover/{version.pk}/").status_code == 404

@@ -1,6 +1,7 @@
 import time
 
 import pytest
+from django.conf import settings
 from django.core import signing
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -304,7 +305,7 @@ def test_a_wizard_never_published_can_be_previewed(client, wizard):
 
 
 def expired_token(wizard: Node, monkeypatch) -> str:
-    signed_at = time.time() - preview.DEFAULT_MAX_AGE - 60
+    signed_at = time.time() - settings.PREVIEW_LINK_MAX_AGE - 60
     with monkeypatch.context() as patched:
         patched.setattr(signing.time, "time", lambda: signed_at)
         return preview.make_token(wizard)

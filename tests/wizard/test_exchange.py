@@ -194,6 +194,9 @@ def test_a_repeated_key_is_refused(wizard, tmp_path):
         (lambda d: d["wizard"]["children"][1].update(kind="start"), "always the root, is of kind “start”"),
         (lambda d: d.update(format="wizard-exchange/9"), "Unknown format"),
         (lambda d: d.update(end="another"), "does not match the wizard's slug"),
+        (lambda d: d["wizard"]["children"][1].update(uid=["a", "b"]), "“uid” should be text"),
+        (lambda d: d["links"][0].update(key=["contact"]), "“key” should be text"),
+        (lambda d: d["wizard"]["children"][1].update(slug={"fr": "contact"}), "“slug” should be text"),
     ],
 )
 def test_each_invalid_document_gets_a_message_saying_where(wizard, tmp_path, change, expected):
@@ -219,3 +222,29 @@ def test_exporting_an_unknown_wizard_is_bad_usage(wizard):
     with pytest.raises(CommandError, match="No wizard “nope” \\(wizards: demo\\)") as error:
         call_command("exportwizard", "nope")
     assert error.value.returncode == 2
+
+
+def test_a_uid_written_in_capitals_is_the_same_step(wizard):
+    contact = wizard_step_paths(wizard)["contact"]
+    document = exchange.dump(wizard)
+    document["wizard"]["children"][1]["uid"] = str(contact.uid).upper()
+    exchange.load(exchange.read(exchange.to_text(document).encode()))
+    assert wizard_step_paths(wizard)["contact"].pk == contact.pk
+
+
+def test_a_file_without_link_targets_imports(db, tmp_path):
+    document = factories.document(children=[factories.step("only", "info", body="Rien à suivre.")])
+    del document["links"]
+    path = tmp_path / "plain.yaml"
+    path.write_text(exchange.to_text(document))
+    call_command("importwizard", path)
+    assert Node.objects.wizards().get().slug == "demo"
+
+
+def test_publishing_an_import_refused_by_the_translation_rule_is_a_clear_error(db, tmp_path, settings):
+    settings.WIZARD_PUBLISH_WITH_MISSING_TRANSLATIONS = False
+    path = tmp_path / "untranslated.yaml"
+    path.write_text(exchange.to_text(factories.document()))  # the factory's bodies are in French only
+    with pytest.raises(CommandError, match="nothing was imported or published. This wizard cannot be published"):
+        call_command("importwizard", path, "--publish")
+    assert not Node.objects.exists()

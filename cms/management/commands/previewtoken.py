@@ -10,7 +10,7 @@ from wizard.models import Node
 class Command(BaseCommand):
     help = (
         "Print a preview token for a wizard's current draft, and the API address that shows the draft with it. "
-        f"It expires after {preview.DEFAULT_MAX_AGE // 3600} hours."
+        "It expires after PREVIEW_LINK_MAX_AGE seconds (3 days unless set)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

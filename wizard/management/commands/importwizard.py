@@ -7,6 +7,7 @@ from django.db import transaction
 from cms import releases
 from wizard import exchange
 from wizard.models import Node
+from wizard.translations import MissingTranslations
 
 
 class Command(BaseCommand):
@@ -34,7 +35,9 @@ class Command(BaseCommand):
         except exchange.ExchangeError as error:
             lines = "\n".join(f"  - {problem}" for problem in error.problems)
             raise CommandError(f"{path}: nothing was imported.\n{lines}") from None
+        except (MissingTranslations, releases.SlugTaken) as error:
+            raise CommandError(f"{path}: nothing was imported or published. {error}") from None
         steps = Node.objects.get_descendants(wizard).count()
-        self.stdout.write(f"Imported “{wizard.slug}”: {steps} steps, {len(document['links'])} link targets.")
+        self.stdout.write(f"Imported “{wizard.slug}”: {steps} steps, {len(document.get('links') or [])} link targets.")
         if options["publish"]:
             self.stdout.write(f"Published as release #{release.number}; it is live.")
