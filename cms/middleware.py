@@ -18,6 +18,8 @@ class SecurityHeadersMiddleware:
             else settings.CONTENT_SECURITY_POLICY
         )
         response.headers.setdefault("Content-Security-Policy", policy)
+        # Also on what never reaches Django's clickjacking middleware (static files, the API's early answers).
+        response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), geolocation=(), microphone=(), interest-cohort=()"
         )

@@ -1,6 +1,6 @@
 """The three editorial roles as groups, with exactly the permissions each role needs.
 
-- Editors edit the wizard tree and link targets, and submit a wizard for review.
+- Editors edit the wizard tree and link targets, submit a wizard for review, and read the visitors' feedback.
 - Reviewers see everything, approve or reject change requests, publish and roll back; they do not edit content
   (four eyes: whoever edits cannot approve).
 - Translators change the translated texts of existing steps and link targets (the admin keeps the structure and
@@ -15,11 +15,12 @@ ROLES = {
         "wizard.add_node", "wizard.change_node", "wizard.delete_node", "wizard.view_node",
         "wizard.add_linktarget", "wizard.change_linktarget", "wizard.delete_linktarget", "wizard.view_linktarget",
         "cms.add_changerequest", "cms.view_changerequest", "cms.view_release", "cms.view_linkcheck",
+        "wizard.view_feedback",
     ],
     "Reviewers": [
         "wizard.view_node", "wizard.view_linktarget",
         "cms.view_changerequest", "cms.review_changerequest", "cms.publish_release",
-        "cms.view_release", "cms.view_auditentry", "cms.view_linkcheck",
+        "cms.view_release", "cms.view_auditentry", "cms.view_linkcheck", "wizard.view_feedback",
     ],
     "Translators": [
         "wizard.change_node", "wizard.view_node", "wizard.change_linktarget", "wizard.view_linktarget",
@@ -52,7 +53,7 @@ def remove_groups(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("cms", "0006_workflow"),
-        ("wizard", "0001_initial"),
+        ("wizard", "0002_feedback"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]

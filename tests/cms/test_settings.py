@@ -59,3 +59,12 @@ def test_the_admin_login_is_throttled_after_five_wrong_passwords(client, admin_u
     )
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/static/wizard/site.css", "/api/v1/nothing-here", "/fr/"])
+def test_static_files_and_api_errors_carry_the_frame_headers_too(client, url):
+    response = client.get(url)
+    response.close()  # a static file is streamed
+    assert response["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]

@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 
 from cms import live
+from tests import factories
 from wizard import feedback
 from wizard.models import Feedback, wizard_step_paths
 
@@ -99,3 +100,9 @@ def test_the_pages_own_token_works_but_not_at_once(client, live_wizard, settings
     assert client.post(TASK, answer)["Location"].endswith("feedback=retry#feedback")  # faster than a person
     settings.WIZARD_FEEDBACK_MIN_SECONDS = 0
     assert client.post(TASK, answer)["Location"].endswith("feedback=thanks#feedback")
+
+
+@pytest.mark.parametrize("group", ["Editors", "Reviewers"])
+def test_editors_and_reviewers_read_the_feedback_in_the_admin(client, db, group):
+    client.force_login(factories.make_user("someone", group))
+    assert client.get("/admin/wizard/feedback/").status_code == 200
