@@ -4,7 +4,7 @@ import copy
 from typing import Any
 
 import reversion
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 
 from cms import releases
 from cms.models import Release
@@ -92,3 +92,11 @@ def edit(wizard: Node, path: str, user: User | None = None, **columns: Any) -> N
         node.save()
         reversion.set_user(user)
     return node
+
+
+def permissions(*names: str) -> list[Permission]:
+    """Permissions by "app.codename"."""
+    return [
+        Permission.objects.get(content_type__app_label=name.split(".")[0], codename=name.split(".")[1])
+        for name in names
+    ]

@@ -186,3 +186,19 @@ class LinkTargetAdmin(
             ((_change_url(n), n, cols) for n, cols in target.get_usages()),
         )
         return format_html("<ul>{}</ul>", rows) if rows else _("not used by any step")
+
+    # A link target that steps still use cannot go: their bodies would point at nothing.
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None) -> HttpResponse:
+        target = self.get_object(request, object_id)
+        found = target.get_usages() if target else []
+        if found and request.method == "POST":
+            messages.error(request, _("This link target is still used by steps; change those links first."))
+            return HttpResponseRedirect(request.path)
+        extra_context = {**(extra_context or {}), "referrers": [(step, _change_url(step)) for step, _cols in found]}
+        return super().delete_view(request, object_id, extra_context)
+
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
+        used = [target.key for target in queryset if target.get_usages()]
+        if used:
+            messages.error(request, _("Not deleted, still used by steps: %s.") % ", ".join(used))
+        super().delete_queryset(request, queryset.exclude(key__in=used))

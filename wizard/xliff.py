@@ -344,7 +344,9 @@ def apply(
         outcome = Outcome(unit.id, f"{item.where}, {item.field}", REFUSED, "")
         result.outcomes.append(outcome)
         current_hash = translations.fingerprint(item.source)
-        if seen[unit.id] > 1:
+        if item.is_link and user is not None and not user.has_perm("wizard.change_linktarget"):
+            outcome.message = "you may not change link targets: ask an editor to import this unit"
+        elif seen[unit.id] > 1:
             outcome.message = "this unit appears more than once in the file; only its first occurrence counts"
         elif (unit.source_hash or translations.fingerprint(unit.source)) != current_hash:
             outcome.message = "source changed since export: the French text is not the one translated; export again"

@@ -215,3 +215,24 @@ def test_the_revert_page_refuses_a_version_of_another_model(admin_client, wizard
     assert admin_client.get(url).status_code == 404
     assert admin_client.post(url).status_code == 404
     assert admin_client.get(f"/admin/wizard/node/recover/{version.pk}/").status_code == 404
+
+
+def test_a_link_target_in_use_cannot_be_deleted(admin_client, wizard):
+    target = LinkTarget.objects.get(key="portal")
+    url = f"/admin/wizard/linktarget/{target.pk}/delete/"
+    page = admin_client.get(url).content.decode()
+    assert "cannot be deleted" in page
+    assert "Titre apply" in page
+    admin_client.post(url, {"post": "yes"})
+    admin_client.post(
+        "/admin/wizard/linktarget/", {"action": "delete_selected", "_selected_action": [target.pk], "post": "yes"}
+    )
+    assert LinkTarget.objects.filter(key="portal").exists()
+
+
+def test_an_unused_link_target_can_be_deleted(admin_client, wizard):
+    unused = LinkTarget.objects.create(key="unused", name_fr="Inutilisé", url_fr="https://example.org/")
+    admin_client.post(
+        "/admin/wizard/linktarget/", {"action": "delete_selected", "_selected_action": [unused.pk], "post": "yes"}
+    )
+    assert not LinkTarget.objects.filter(key="unused").exists()
