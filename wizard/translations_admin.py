@@ -258,6 +258,7 @@ class TranslationDashboardAdmin(admin.ModelAdmin):
                 user=request.user,
                 dry_run=form.cleaned_data["dry_run"],
                 comment=f"Imported translations from {upload.name}",
+                may_change_links=request.user.has_perm("wizard.change_linktarget"),
             )
         except xliff.XliffError as error:
             for problem in error.problems:

@@ -306,7 +306,12 @@ def _check_text(item: Item, target: str, link_keys: set[str], node_paths: set[st
 
 @transaction.atomic
 def apply(
-    document: Document, *, user: AbstractBaseUser | None = None, dry_run: bool = False, comment: str = ""
+    document: Document,
+    *,
+    user: AbstractBaseUser | None = None,
+    dry_run: bool = False,
+    comment: str = "",
+    may_change_links: bool = True,
 ) -> Result:
     """Write every acceptable unit of a read file, in one transaction, and report on each unit.
 
@@ -344,7 +349,7 @@ def apply(
         outcome = Outcome(unit.id, f"{item.where}, {item.field}", REFUSED, "")
         result.outcomes.append(outcome)
         current_hash = translations.fingerprint(item.source)
-        if item.is_link and user is not None and not user.has_perm("wizard.change_linktarget"):
+        if item.is_link and not may_change_links:
             outcome.message = "you may not change link targets: ask an editor to import this unit"
         elif seen[unit.id] > 1:
             outcome.message = "this unit appears more than once in the file; only its first occurrence counts"

@@ -241,3 +241,18 @@ def test_the_link_target_list_filters_the_targets_that_need_a_language(admin_cli
     assert [target.key for target in response.context["cl"].result_list] == ["portal"]
     response = admin_client.get(reverse("admin:wizard_linktarget_changelist"), {"needs_translation": "de"})
     assert [target.key for target in response.context["cl"].result_list] == ["contact-center", "portal"]
+
+
+def test_an_upload_changes_link_targets_only_for_who_may_change_them(client, wizard):
+    steps_only = factories.make_user("steps-only")
+    steps_only.user_permissions.add(*factories.permissions("wizard.change_node", "wizard.view_node"))
+    client.force_login(steps_only)
+    root = ET.fromstring(client.get(reverse("admin:wizard_translationstate_xliff", args=[wizard.pk, "de"])).content)
+    for unit in root.iterfind(".//x:trans-unit", NS):
+        ET.SubElement(unit, f"{{{xliff.XLIFF_NS}}}target").text = unit.find("x:source", NS).text + " (de)"
+    upload = SimpleUploadedFile("demo.de.xlf", ET.tostring(root, encoding="utf-8"))
+    result = client.post(reverse("admin:wizard_translationstate_import", args=[wizard.pk]), {"file": upload})
+    refused = {outcome.unit_id for outcome in result.context["import_result"].outcomes if outcome.result == "refused"}
+    assert refused
+    assert all(unit_id.startswith("link:") for unit_id in refused)
+    assert not LinkTarget.objects.exclude(name_de="").exists()
