@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cms import checks, preview, releases, review, workflow
 from cms.models import AuditEntry, ChangeRequest, LiveRelease, Release
+from wizard import exchange
 from wizard.models import Node
 
 
@@ -184,7 +185,7 @@ class ReleaseAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("steps"))
     def steps(self, release: Release) -> str:
-        count = sum(1 for _ in _walk(release.snapshot["wizard"]))
+        count = sum(1 for _ in exchange.walk(release.snapshot["wizard"]))
         return format_html("{} · <a href='?wizard__id__exact={}'>{}</a>", count, release.wizard_id, _("all releases"))
 
     @admin.action(description=_("Make the selected release live again (roll back)"), permissions=["rollback"])
@@ -199,12 +200,6 @@ class ReleaseAdmin(admin.ModelAdmin):
             self.message_user(request, str(error), messages.ERROR)
         else:
             self.message_user(request, _("Release #%d is live again.") % release.number, messages.SUCCESS)
-
-
-def _walk(entry: dict[str, Any]) -> Any:
-    yield entry
-    for child in entry.get("children", []):
-        yield from _walk(child)
 
 
 @admin.register(AuditEntry)

@@ -19,6 +19,8 @@ from typing import Any
 from django.conf import settings
 
 from cms.models import LiveRelease, Release
+from wizard import exchange
+from wizard.models import NODE_TEXT_FIELDS
 
 DEFAULT_LANGUAGE = "fr"
 
@@ -89,17 +91,13 @@ class LiveWizard:
         live = cls(release_id, number, at, snapshot)
         live.links = {entry["key"]: entry for entry in snapshot.get("links", [])}
 
-        def add(entry: dict[str, Any], parent: Step | None) -> None:
-            path = "" if parent is None else f"{parent.path}/{entry['slug']}".lstrip("/")
-            texts = {name: entry[name] for name in ("title", "label", "body", "note") if name in entry}
-            step = Step(entry["uid"], path, entry["slug"], entry["kind"], texts, parent.path if parent else None)
-            live.steps[path] = step
+        for found in exchange.walk(snapshot["wizard"]):
+            entry, path = found.entry, found.step_path
+            parent = found.parent.step_path if found.parent else None
+            texts = {name: entry[name] for name in NODE_TEXT_FIELDS if name in entry}
+            live.steps[path] = Step(entry["uid"], path, entry["slug"], entry["kind"], texts, parent)
             if parent is not None:
-                parent.children.append(path)
-            for child in entry.get("children", []):
-                add(child, step)
-
-        add(snapshot["wizard"], None)
+                live.steps[parent].children.append(path)
         return live
 
 

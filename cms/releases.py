@@ -82,18 +82,15 @@ def live_release(wizard: Node) -> Release | None:
 
 def _flatten(snapshot: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     """Each step of a snapshot by uid: its entry, step path, parent's uid and place among its siblings."""
-    found: dict[str, dict[str, Any]] = {}
-    if not snapshot:
-        return found
-
-    def visit(entry: dict[str, Any], path: str | None, parent: str | None, index: int) -> None:
-        step_path = "" if path is None else f"{path}/{entry['slug']}".lstrip("/")
-        found[entry["uid"]] = {"entry": entry, "path": step_path, "parent": parent, "index": index}
-        for position, child in enumerate(entry.get("children", [])):
-            visit(child, step_path, entry["uid"], position)
-
-    visit(snapshot["wizard"], None, None, 0)
-    return found
+    return {
+        step.entry["uid"]: {
+            "entry": step.entry,
+            "path": step.step_path,
+            "parent": step.parent.entry["uid"] if step.parent else None,
+            "index": step.parent.children.index(step) if step.parent else 0,
+        }
+        for step in (exchange.walk(snapshot["wizard"]) if snapshot else [])
+    }
 
 
 def _field_changes(old: dict[str, Any], new: dict[str, Any], names: tuple[str, ...]) -> list[dict[str, str]]:

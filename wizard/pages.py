@@ -7,7 +7,7 @@ export share one way of turning a snapshot into pages. Derived values are memoiz
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from cms.live import LiveWizard, Step
 from cms.models import Release
-from wizard import markdown
+from wizard import exchange, markdown
 
 # A URL builder: (language, step path) → the address of that step, for the site, a preview or an export.
 LinkTo = Callable[[str, str], str]
@@ -216,18 +216,12 @@ def history(live: LiveWizard) -> tuple[dict[str, str], dict[str, str | None]]:
         )
         for (snapshot,) in snapshots:
             # Oldest first: when two steps used one address, the latest release's step wins.
-            for entry, path, parent_uid in _walk(snapshot["wizard"]):
-                paths[path] = entry["uid"]
-                parents[entry["uid"]] = parent_uid
+            for step in exchange.walk(snapshot["wizard"]):
+                paths[step.step_path] = step.entry["uid"]
+                parents[step.entry["uid"]] = step.parent.entry["uid"] if step.parent else None
         return paths, parents
 
     return live.remember("slug-history", compute)
-
-
-def _walk(entry: dict[str, Any], path: str = "", parent_uid: str | None = None) -> Iterator[tuple[dict, str, Any]]:
-    yield entry, path, parent_uid
-    for child in entry.get("children", []):
-        yield from _walk(child, f"{path}/{child['slug']}".lstrip("/"), entry["uid"])
 
 
 def whereabouts(live: LiveWizard, path: str) -> Whereabouts:

@@ -6,18 +6,14 @@ from typing import Any
 
 from django.conf import settings
 
+from wizard import exchange
 from wizard.models import LINK_TEXT_FIELDS, NODE_TEXT_FIELDS
 from wizard.translations.status import SOURCE_LANGUAGE, fingerprint, language_name, target_languages
 
 
 def _snapshot_steps(snapshot: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    def walk(entry: dict[str, Any], path: str | None) -> Iterator[tuple[str, dict[str, Any]]]:
-        here = "" if path is None else f"{path}/{entry['slug']}".lstrip("/")
-        yield here, entry
-        for child in entry.get("children") or []:
-            yield from walk(child, here)
-
-    yield from walk(snapshot["wizard"], None)
+    for step in exchange.walk(snapshot["wizard"]):
+        yield step.step_path, step.entry
 
 
 def _values(entry: dict[str, Any], name: str) -> dict[str, str]:
