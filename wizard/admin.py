@@ -69,6 +69,7 @@ class NodeAdmin(
         (_("Visitor feedback"), {"fields": ("feedback_summary",)}),
     )
     history_latest_first = True
+    delete_confirmation_template = "admin/wizard/delete_confirmation.html"
 
     @admin.display(description=_("step path (for node: references)"))
     def step_address(self, node: Node) -> str:
@@ -118,8 +119,8 @@ class NodeAdmin(
         if found and request.method == "POST":
             messages.error(request, _("This step is still linked from other steps; change those links first."))
             return HttpResponseRedirect(request.path)
-        extra_context = {**(extra_context or {}), "referrers": [(step, _change_url(step)) for step in found]}
-        return super().delete_view(request, object_id, extra_context)
+        refusal = _("This step cannot be deleted: other steps link to it (or to a step below it). Change those first:")
+        return super().delete_view(request, object_id, _refused_context(extra_context, found, refusal))
 
     # Revert and recover restore content, never position (wizard/history.py says why).
     def revision_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None) -> Any:
@@ -165,6 +166,11 @@ def _change_url(node: Node) -> str:
     return reverse("admin:wizard_node_change", args=[node.pk])
 
 
+def _refused_context(extra_context: dict | None, referrers: list[Node], refusal: str) -> dict:
+    """What templates/admin/wizard/delete_confirmation.html shows instead of the deletion, when anything refers."""
+    return {**(extra_context or {}), "referrers": [(step, _change_url(step)) for step in referrers], "refusal": refusal}
+
+
 @admin.register(LinkTarget)
 class LinkTargetAdmin(
     LinkTargetEditingMixin, LinkStatusMixin, TranslationStatusMixin, TabbedTranslationAdmin, VersionAdmin
@@ -175,6 +181,7 @@ class LinkTargetAdmin(
     formfield_overrides = URL_FIELD
     fields = ("key", "name", "url", "usages")
     change_list_template = "admin/wizard/linktarget/change_list.html"  # reversion's, plus the broken links page
+    delete_confirmation_template = "admin/wizard/delete_confirmation.html"
 
     @admin.display(description=_("used in"))
     def usages(self, target: LinkTarget) -> str:
@@ -194,8 +201,9 @@ class LinkTargetAdmin(
         if found and request.method == "POST":
             messages.error(request, _("This link target is still used by steps; change those links first."))
             return HttpResponseRedirect(request.path)
-        extra_context = {**(extra_context or {}), "referrers": [(step, _change_url(step)) for step, _cols in found]}
-        return super().delete_view(request, object_id, extra_context)
+        refusal = _("This link target cannot be deleted: steps still link to it. Change those links first:")
+        steps = [step for step, _columns in found]
+        return super().delete_view(request, object_id, _refused_context(extra_context, steps, refusal))
 
     def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
         used = [target.key for target in queryset if target.get_usages()]
