@@ -206,12 +206,15 @@ def test_a_deleted_step_is_recovered_under_its_parent_with_its_identity(admin_cl
 
 
 def test_the_revert_page_refuses_a_version_of_another_model(admin_client, wizard):
-    target = LinkTarget.objects.get(key="portal")
+    # A link target with the same id as a step: the version's object_id alone would match the step.
+    contact = step(wizard, "contact")
+    target = LinkTarget.objects.filter(pk=contact.pk).first() or LinkTarget.objects.create(
+        pk=contact.pk, key="same-id", name_fr="Même numéro", url_fr="https://example.org/"
+    )
     with reversion.create_revision():
         target.save()
     version = Version.objects.get_for_object(target).first()
-    # The step whose id is the link target's id: the version's object_id alone would match it.
-    url = f"/admin/wizard/node/{Node.objects.get(pk=target.pk).pk}/history/{version.pk}/"
+    url = f"/admin/wizard/node/{contact.pk}/history/{version.pk}/"
     assert admin_client.get(url).status_code == 404
     assert admin_client.post(url).status_code == 404
     assert admin_client.get(f"/admin/wizard/node/recover/{version.pk}/").status_code == 404
