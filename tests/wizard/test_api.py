@@ -119,6 +119,9 @@ def test_a_text_missing_in_the_language_falls_back_to_french_and_says_so(client,
     assert step["title"] == title
     assert step["body_markdown"] == "Contactez [le centre](link:contact-center)."
     assert step["fallback"] == fallback
+    # A French body shown in place of a Dutch one: the link leads to the Dutch page, its marker reads as the text.
+    assert f"https://www.example.org/{'nl' if lang == 'nl' else 'fr'}/contact" in step["body_html"]
+    assert "(site externe)" in step["body_html"]
 
 
 @pytest.mark.parametrize(

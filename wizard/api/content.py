@@ -66,10 +66,10 @@ class _Steps:
 
     def _step(self, path: str) -> schemas.Step:
         step, lang = self.wizard.steps[path], self.lang
-        texts, fallback = {}, []
+        texts, languages, fallback = {}, {}, []
         for name in ("title", "label", "body", "note"):
-            texts[name], actual = step.text(name, lang)
-            if texts[name] and actual != lang:
+            texts[name], languages[name] = step.text(name, lang)
+            if texts[name] and languages[name] != lang:
                 fallback.append(name)
         return schemas.Step(
             uid=step.uid,
@@ -80,15 +80,16 @@ class _Steps:
             label=texts["label"],
             url=page_url(self.site, lang, self.wizard.slug, path),
             fallback=fallback,
-            body_html=self._html(texts["body"]),
+            body_html=self._html(texts["body"], languages["body"]),
             body_markdown=texts["body"],
-            note_html=self._html(texts["note"]),
+            note_html=self._html(texts["note"], languages["note"]),
             note_markdown=texts["note"],
             references=list(self._references(texts["body"], texts["note"])),
         )
 
-    def _html(self, text: str) -> str:
-        return markdown.render(text, lang=self.lang, links=self.links, node_url=self.node_url)
+    def _html(self, text: str, text_lang: str) -> str:
+        """Links lead to the pages of the asked language; the words added to them are in the text's language."""
+        return markdown.render(text, lang=text_lang, links=self.links, node_url=self.node_url)
 
     def _references(self, *texts: str) -> Iterable[schemas.Reference]:
         for text in texts:
