@@ -2,6 +2,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 
 class SecurityHeadersMiddleware:
@@ -24,3 +26,22 @@ class SecurityHeadersMiddleware:
             "Permissions-Policy", "camera=(), geolocation=(), microphone=(), interest-cohort=()"
         )
         return response
+
+
+class AdminLocaleMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware for the admin only: its language follows the editor's browser.
+
+    The public site and the API take their language from the address (or read Accept-Language themselves where
+    they must), so their answers do not vary on that header, and a CDN keeps one copy of each page.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path.startswith("/admin/"):
+            super().process_request(request)
+        else:
+            # A server thread keeps the language it last activated: never let an editor's leak into a public page.
+            translation.activate(settings.LANGUAGE_CODE)
+            request.LANGUAGE_CODE = settings.LANGUAGE_CODE
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        return super().process_response(request, response) if request.path.startswith("/admin/") else response

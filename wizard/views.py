@@ -20,6 +20,7 @@ from django.http import (
 )
 from django.template.loader import render_to_string
 from django.templatetags.static import static
+from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
 from django.utils.http import parse_etags
 from django.utils.translation import get_language_from_request, gettext, gettext_noop, override
@@ -244,7 +245,9 @@ def _path_language(request: HttpRequest) -> str:
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return not_found_page(request, _path_language(request))
+    response = not_found_page(request, _path_language(request))
+    patch_vary_headers(response, ["Accept-Language"])  # when the address names no language, the header chose
+    return response
 
 
 def handler500(request: HttpRequest) -> HttpResponse:

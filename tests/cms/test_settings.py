@@ -68,3 +68,13 @@ def test_static_files_and_api_errors_carry_the_frame_headers_too(client, url):
     response.close()  # a static file is streamed
     assert response["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_public_pages_do_not_vary_on_the_browser_language_but_the_admin_follows_it(client, live_wizard):
+    page = client.get("/nl/demo/", HTTP_ACCEPT_LANGUAGE="de")
+    assert "Accept-Language" not in page.get("Vary", "")
+    assert page["Content-Language"] == "nl"
+    login = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="nl")
+    assert "Accept-Language" in login["Vary"]
+    assert 'lang="nl"' in login.content.decode()
