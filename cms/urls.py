@@ -11,11 +11,12 @@ preview_patterns = [
 ]
 
 urlpatterns = [
+    # The public site first, the hot path: /, /<lang>/, /<lang>/<wizard>/…, sitemap.xml, robots.txt. Its patterns
+    # start with a language code (or are exact), so they never take an address of the admin, the API or previews.
+    path("", include("wizard.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("preview/", include((preview_patterns, "cms"))),
-    # The public site: /, /<lang>/, /<lang>/<wizard>/…, sitemap.xml. Last: its patterns start with a language.
-    path("", include("wizard.urls")),
 ]
 # The public site's error pages, translated by the language in the address.
 handler404 = "wizard.views.handler404"
