@@ -156,16 +156,8 @@ class ChangeRequestAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/cms/changerequest/submit.html", context)
 
 
-@admin.register(Release)
-class ReleaseAdmin(admin.ModelAdmin):
-    """Every release of every wizard; reviewers make an earlier one live again from here."""
-
-    list_display = ("__str__", "wizard", "number", "published_at", "published_by", "note", "is_live")
-    list_filter = (("wizard", admin.RelatedOnlyFieldListFilter),)
-    list_select_related = ("wizard", "published_by")
-    readonly_fields = ("wizard", "number", "published_at", "published_by", "note", "content_hash", "steps")
-    exclude = ("snapshot",)
-    actions = ["make_live_again"]
+class RecordAdmin(admin.ModelAdmin):
+    """Records that stay as they were written (releases, the audit log): nobody adds, changes or deletes them here."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -175,6 +167,18 @@ class ReleaseAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Release)
+class ReleaseAdmin(RecordAdmin):
+    """Every release of every wizard; reviewers make an earlier one live again from here."""
+
+    list_display = ("__str__", "wizard", "number", "published_at", "published_by", "note", "is_live")
+    list_filter = (("wizard", admin.RelatedOnlyFieldListFilter),)
+    list_select_related = ("wizard", "published_by")
+    readonly_fields = ("wizard", "number", "published_at", "published_by", "note", "content_hash", "steps")
+    exclude = ("snapshot",)
+    actions = ["make_live_again"]
 
     def has_rollback_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("cms.publish_release")
@@ -203,7 +207,7 @@ class ReleaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(RecordAdmin):
     """The audit log, for reading: nobody adds, changes or deletes an entry here (the database refuses too)."""
 
     list_display = ("at", "user", "action", "wizard", "object_repr", "comment")
@@ -211,15 +215,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ("object_repr", "comment")
     date_hierarchy = "at"
     readonly_fields = [field.name for field in AuditEntry._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # The webhooks admin lives in its own module; importing it registers it.

@@ -25,6 +25,13 @@ from wizard.models import NODE_TEXT_FIELDS
 DEFAULT_LANGUAGE = "fr"
 
 
+def translated(values: dict[str, str], lang: str) -> tuple[str, str]:
+    """A translated value in `lang`, or else in French (the fallback); with the language it really is in."""
+    if values.get(lang):
+        return values[lang], lang
+    return values.get(DEFAULT_LANGUAGE, ""), DEFAULT_LANGUAGE
+
+
 @dataclass
 class Step:
     """One step of a live wizard."""
@@ -39,10 +46,7 @@ class Step:
 
     def text(self, name: str, lang: str) -> tuple[str, str]:
         """The field's text in `lang`, or else in French; with the language it really is in."""
-        values = self.texts.get(name, {})
-        if values.get(lang):
-            return values[lang], lang
-        return values.get(DEFAULT_LANGUAGE, ""), DEFAULT_LANGUAGE
+        return translated(self.texts.get(name, {}), lang)
 
 
 @dataclass
@@ -65,8 +69,7 @@ class LiveWizard:
         return self.steps[""]
 
     def link_url(self, key: str, lang: str) -> str | None:
-        urls = self.links.get(key, {}).get("url", {})
-        return urls.get(lang) or urls.get(DEFAULT_LANGUAGE)
+        return translated(self.links.get(key, {}).get("url", {}), lang)[0] or None
 
     def link_urls(self, lang: str) -> dict[str, str]:
         return {key: url for key in self.links if (url := self.link_url(key, lang))}

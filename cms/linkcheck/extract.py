@@ -12,12 +12,12 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from cms.live import translated
 from cms.models import LiveRelease
 from wizard import exchange, markdown
 from wizard.models import MARKDOWN_FIELDS, LinkTarget, Node
 
 DRAFT, LIVE = "draft", "live"
-FALLBACK_LANGUAGE = "fr"
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,7 @@ def is_checkable(url: str) -> bool:
 
 def _per_language(values: dict[str, str]) -> dict[str, str]:
     """A translated value as each language page shows it: its own, else the French one."""
-    fallback = values.get(FALLBACK_LANGUAGE, "")
-    found = {lang: values.get(lang) or fallback for lang in settings.WIZARD_LANGUAGES}
+    found = {lang: translated(values, lang)[0] for lang in settings.WIZARD_LANGUAGES}
     return {lang: value for lang, value in found.items() if value}
 
 

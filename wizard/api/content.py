@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.utils.translation.trans_real import parse_accept_lang_header
 
-from cms.live import DEFAULT_LANGUAGE, LiveWizard
+from cms.live import DEFAULT_LANGUAGE, LiveWizard, translated
 from wizard import markdown
 from wizard.api import schemas
 
@@ -115,9 +115,8 @@ def _links(wizard: LiveWizard, lang: str) -> list[schemas.LinkTarget]:
     for key, entry in sorted(wizard.links.items()):
         values, fallback = {}, []
         for name in ("name", "url"):
-            texts = entry.get(name, {})
-            values[name] = texts.get(lang) or texts.get(DEFAULT_LANGUAGE, "")
-            if values[name] and not texts.get(lang):
+            values[name], actual = translated(entry.get(name, {}), lang)
+            if values[name] and actual != lang:
                 fallback.append(name)
         found.append(schemas.LinkTarget(key=key, name=values["name"], url=values["url"], fallback=fallback))
     return found
