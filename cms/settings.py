@@ -53,7 +53,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "cms.middleware.SecurityHeadersMiddleware",
-    "wizard.api.middleware.ApiMiddleware",  # /api/: CORS, HEAD/OPTIONS, errors as JSON
+    "cms.api.middleware.ApiMiddleware",  # /api/: CORS, HEAD/OPTIONS, errors as JSON
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cms.middleware.AdminLocaleMiddleware",
