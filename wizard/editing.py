@@ -179,8 +179,9 @@ class NodeEditingMixin(EditingAdminMixin):
             raise PermissionDenied
         with reversion.create_revision():
             response = super().move_node(request)
-            moved = Node.objects.filter(pk=request.POST.get("node")).first()
-            if moved is not None and response.status_code == 200:
+            # Only a move that succeeded has a valid node id to look up.
+            moved = Node.objects.filter(pk=request.POST["node"]).first() if response.status_code == 200 else None
+            if moved is not None:
                 reversion.add_to_revision(moved)
                 reversion.set_user(request.user)
                 reversion.set_comment(_("Moved."))
