@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -131,10 +131,8 @@ class NodeAdmin(
 
     # Revert and recover restore content, never position (wizard/history.py says why).
     def revision_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None) -> Any:
-        version = get_object_or_404(Version.objects.get_for_model(Node), pk=version_id, object_id=object_id)
-        node = self.get_object(request, object_id)
-        if node is None:
-            raise Http404(_("No step has the id “%s”.") % object_id)
+        node = self.object_or_404(request, object_id)
+        version = get_object_or_404(Version.objects.get_for_model(Node), pk=version_id, object_id=str(node.pk))
         if not self.has_change_permission(request, node) or not self.may_change_structure(request):
             raise PermissionDenied
         return self._confirm_history(request, version, node, history.revert, _("Revert “%s”") % node)
