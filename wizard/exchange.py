@@ -325,7 +325,7 @@ def _shape(entry: dict[str, Any], keys: tuple[str, ...], translated: tuple[str, 
         if key in entry and not isinstance(entry[key], str):
             problems.append(f"{where}: “{key}” should be text, not a list or a mapping.")
         elif key in entry:
-            problems += text_problems(entry[key], f"{where}, {key}")
+            problems += [f"{where}, {key}: {problem}" for problem in text_problems(entry[key])]
     for name in translated:
         values = entry.get(name, {})
         if not isinstance(values, dict):
@@ -337,21 +337,19 @@ def _shape(entry: dict[str, Any], keys: tuple[str, ...], translated: tuple[str, 
             elif not isinstance(value, str):
                 problems.append(f"{where}: “{name}” in “{lang}” should be text.")
             else:
-                problems += text_problems(value, f"{where}, {name} ({lang})")
+                problems += [f"{where}, {name} ({lang}): {problem}" for problem in text_problems(value)]
     return problems
 
 
-def text_problems(text: str, where: str) -> list[str]:
+def text_problems(text: str) -> list[str]:
     """What makes a text unfit for any field: a control character, or more than WIZARD_IMPORT_MAX_TEXT characters."""
     problems = []
     if len(text) > settings.WIZARD_IMPORT_MAX_TEXT:
-        problems.append(
-            f"{where}: {len(text):,} characters; the most is {settings.WIZARD_IMPORT_MAX_TEXT:,} "
-            "(WIZARD_IMPORT_MAX_TEXT)."
-        )
+        limit = settings.WIZARD_IMPORT_MAX_TEXT
+        problems.append(f"{len(text):,} characters; the most is {limit:,} (WIZARD_IMPORT_MAX_TEXT).")
     if found := CONTROL.search(text):
         problems.append(
-            f"{where}: a control character (U+{ord(found.group()):04X}) at character {found.start() + 1}; "
+            f"a control character (U+{ord(found.group()):04X}) at character {found.start() + 1}; "
             "only tabs and line breaks may be in a text."
         )
     return problems
