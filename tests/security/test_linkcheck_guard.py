@@ -1,11 +1,10 @@
 """The link checker's address guard against IPv6 addresses that lead to an internal IPv4 address (issue 17, item 8)."""
 
-import asyncio
 import ipaddress
 
 import pytest
 
-from cms.linkcheck import probe
+from cms.linkcheck import probe, run
 
 
 @pytest.mark.parametrize(
@@ -42,4 +41,4 @@ def test_allowed_network_is_matched_against_the_embedded_ipv4():
 def test_guarded_backend_refuses_to_connect_through_nat64():
     backend = probe.GuardedBackend([])
     with pytest.raises(probe.PrivateAddressError, match="64:ff9b::7f00:1"):
-        asyncio.run(backend.connect_tcp("[64:ff9b::7f00:1]", 80))
+        run.run_blocking(backend.connect_tcp("[64:ff9b::7f00:1]", 80))  # also under Playwright's loop
