@@ -14,7 +14,8 @@ from wizard.models import Node
 class Release(models.Model):
     """An immutable snapshot of one wizard, in every language, as the public saw or will see it.
 
-    A database trigger (migration 0002) refuses any UPDATE of a release: what was published stays what it was.
+    Database triggers refuse any UPDATE (migration 0002) or DELETE (0009) of a release: what was published stays
+    what it was.
     """
 
     wizard = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="releases")
@@ -205,7 +206,7 @@ class ChangeRequest(models.Model):
 
 
 class AuditEntry(models.Model):
-    """One editorial action, as it happened. Append-only: a database trigger refuses UPDATE and DELETE."""
+    """One editorial action, as it happened. Append-only: database triggers refuse UPDATE (0006) and DELETE (0009)."""
 
     class Action(models.TextChoices):
         SUBMIT = "submit", _("submitted")

@@ -183,6 +183,13 @@ LIVE_POINTER_TTL = float(os.environ.get("LIVE_POINTER_TTL", "1.0"))
 # translation? When yes, the public site and the API show the French text, marked as such, in its place.
 WIZARD_PUBLISH_WITH_MISSING_TRANSLATIONS = env_flag("WIZARD_PUBLISH_WITH_MISSING_TRANSLATIONS", True)
 
+# Importing an exchange file (importwizard, wizard/exchange.py): what a file may hold at most, checked before any
+# work. The seed wizard is a 72 kB file of 30 steps, 4 levels deep, its longest text 1,540 characters.
+WIZARD_IMPORT_MAX_BYTES = int(os.environ.get("WIZARD_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+WIZARD_IMPORT_MAX_STEPS = int(os.environ.get("WIZARD_IMPORT_MAX_STEPS", "5000"))
+WIZARD_IMPORT_MAX_DEPTH = int(os.environ.get("WIZARD_IMPORT_MAX_DEPTH", "20"))  # levels, the wizard itself is 1
+WIZARD_IMPORT_MAX_TEXT = int(os.environ.get("WIZARD_IMPORT_MAX_TEXT", "50000"))  # characters in one text
+
 # The headless JSON API (/api/v1/) and its webhooks.
 # Where absolute links in the API and in webhook payloads point, e.g. "https://wizards.example.be";
 # empty: the API uses the address each request came to, webhook payloads carry paths only, and notification

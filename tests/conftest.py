@@ -2,14 +2,52 @@ import os
 
 import pytest
 from django.core.cache import cache
+from django.db import connections
+from django.db.models.signals import post_migrate
 
-from cms import live
+from cms import live, triggers
 from cms.models import Release
 from tests import factories
 from wizard.models import Node
 
 # Playwright's sync API runs an event loop in the test thread; live_server's teardown then trips Django's guard.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    uses = {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+    return bool(uses or (marker and marker.kwargs.get("transaction")))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """A transactional test ends with Django's flush, which on SQLite deletes every row one by one: the triggers
+    that refuse to delete releases and audit entries (cms/triggers.py) step aside for it, and come back with the
+    post_migrate signal that the flush sends. (PostgreSQL's flush truncates, which row triggers do not see.)"""
+    if not _is_transactional(item):
+        return
+    for connection in connections.all(initialized_only=True):
+        if connection.vendor != "sqlite":
+            continue
+        try:
+            cursor = connection.cursor()
+        except RuntimeError:  # pytest-django blocks the database: the test never reached it (skipped), no flush
+            continue
+        with cursor:
+            for table, message in triggers.APPEND_ONLY.items():
+                cursor.execute(triggers.refuse_deletes_sql("sqlite", table, message)[1])
+
+
+def _refuse_deletes_again(using: str, **_kwargs: object) -> None:
+    connection = connections[using]
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for table, message in triggers.APPEND_ONLY.items():
+                cursor.execute(triggers.refuse_deletes_sql("sqlite", table, message)[0])  # CREATE … IF NOT EXISTS
+
+
+post_migrate.connect(_refuse_deletes_again, dispatch_uid="tests.refuse_deletes_again")
 
 CHROMIUM_ARGS = [
     "--headless",

@@ -45,6 +45,13 @@ class NodeForm(MoveNodeForm):
             self._update_errors(error)
 
 
+class MoveForm(forms.Form):
+    """The ids a drag and drop posts, looked up as treebeard does: a malformed one is a form error, not a 500."""
+
+    node = forms.ModelChoiceField(queryset=Node.objects.all())
+    target = forms.ModelChoiceField(queryset=Node.objects.all())
+
+
 @admin.register(Node)
 class NodeAdmin(
     NodeEditingMixin,
@@ -95,10 +102,10 @@ class NodeAdmin(
     @transaction.atomic
     def move_node(self, request: HttpRequest) -> HttpResponse:
         """Drag and drop in the tree: check the move first, and keep references pointing at the moved step."""
-        node = Node.objects.filter(pk=request.POST.get("node")).first()
-        target = Node.objects.filter(pk=request.POST.get("target")).first()
-        if node is None or target is None or not self.has_change_permission(request, node):
-            return super().move_node(request)
+        form = MoveForm(request.POST)
+        if not form.is_valid() or not self.has_change_permission(request, form.cleaned_data["node"]):
+            return super().move_node(request)  # treebeard answers: 400 for bad ids ("abc"), 403 without the right
+        node, target = form.cleaned_data["node"], form.cleaned_data["target"]
         relation = "child" if request.POST.get("relation") == "child" else "left"
         try:
             tree.check_move(node, tree.parent_for(target, relation))
@@ -124,8 +131,8 @@ class NodeAdmin(
 
     # Revert and recover restore content, never position (wizard/history.py says why).
     def revision_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None) -> Any:
-        version = get_object_or_404(Version.objects.get_for_model(Node), pk=version_id, object_id=object_id)
-        node = get_object_or_404(Node, pk=object_id)
+        node = self.object_or_404(request, object_id)
+        version = get_object_or_404(Version.objects.get_for_model(Node), pk=version_id, object_id=str(node.pk))
         if not self.has_change_permission(request, node) or not self.may_change_structure(request):
             raise PermissionDenied
         return self._confirm_history(request, version, node, history.revert, _("Revert “%s”") % node)

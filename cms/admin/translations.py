@@ -141,7 +141,7 @@ def confirm_translations(modeladmin: admin.ModelAdmin, request: HttpRequest, que
 
 
 class ImportForm(forms.Form):
-    MAX_SIZE = 20 * 1024 * 1024  # the seed wizard's full export is 100 kB; this is room for two hundred of them
+    MAX_SIZE = xliff.MAX_BYTES
 
     file = forms.FileField(label=_("XLIFF file"), help_text=_("A file made by the download above, translated."))
     dry_run = forms.BooleanField(label=_("only check, write nothing"), required=False)

@@ -25,7 +25,7 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"No such file: {path}", returncode=2)
         try:
-            document = exchange.read(path.read_bytes())
+            document = exchange.parse(path.read_bytes())  # load() checks it, once
             with transaction.atomic():
                 wizard = exchange.load(document, comment=f"Imported from {path.name}")
                 translations.record_changed(wizard)  # the file's new or changed translations follow its French text
