@@ -90,8 +90,12 @@ class LiveWizard:
         return self.origins.get(origin, lambda: LRU(settings.LIVE_MEMO_SIZE)).get(key, compute)
 
     def memo_size(self) -> int:
-        """How many values this release holds in its memos, all origins together."""
-        return len(self.memo) + sum(len(memo) for memo in self.origins)
+        """How many values this release holds in its memos: all origins, and the values of nested memos (pages)."""
+
+        def size(memo: LRU) -> int:
+            return sum(size(value) if isinstance(value, LRU) else 1 for value in memo)
+
+        return size(self.memo) + sum(size(memo) for memo in self.origins)
 
     def forget_memos(self) -> None:
         self.memo.clear()

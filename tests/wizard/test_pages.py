@@ -13,4 +13,3 @@ def test_titles_tell_tasks_of_different_profiles_apart(live_wizard):
     company = pages.page_title(found, found.steps["profiles/company/apply"], "fr")
     assert citizen == "Titre apply – Citoyen – Titre demo"
     assert company == "Titre apply – Entreprise – Titre demo"
-
