@@ -188,10 +188,11 @@ def _missing_address(
 ) -> HttpResponse:
     """An address that no live release has: 301 if its step (or wizard) moved, 410 if removed, else 404.
 
-    One indexed query (`cms.addresses`, written when a release goes live), whatever the wizard's size or history.
+    At most one indexed query (`cms.addresses`, written when a release goes live), whatever the wizard's size or
+    history; none, under a live wizard's slug, once its addresses are read.
     """
     path = path.strip("/")
-    found = addresses.lookup(slug, path)
+    found = addresses.lookup(slug, path, live=live)
     if found is not None and found.answer == addresses.Answer.MOVED:
         return HttpResponsePermanentRedirect(pages.step_url(found.live_slug, lang, found.target))
     if found is not None and found.answer == addresses.Answer.GONE:
