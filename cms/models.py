@@ -52,6 +52,40 @@ class LiveRelease(models.Model):
         return f"{self.slug} → #{self.release.number}"
 
 
+class PublicAddress(models.Model):
+    """An address the public was shown (a wizard slug and a step path of a live release), and what it answers now.
+
+    The projection the public site reads for addresses its live releases do not have: one indexed lookup answers
+    301 (moved or renamed), 410 (removed) or, with no row, 404. `cms.addresses.record` rewrites a wizard's rows
+    whenever one of its releases goes live (`releases.make_live`), and only then: a release approved for later adds
+    no address until it is live, so its slugs stay unknown (404) until the public may see them.
+    """
+
+    class Answer(models.TextChoices):
+        LIVE = "live", _("live")  # the live release has this address: served from memory, never looked up here
+        MOVED = "moved", _("moved")  # 301 to /<lang>/<live_slug>/<target>/
+        GONE = "gone", _("removed")  # 410, with the links of `target`, the nearest live ancestor's path
+
+    wizard = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
+    slug = models.CharField(max_length=80, help_text=_("The wizard's slug in the address."))
+    path = models.CharField(max_length=1000, blank=True, help_text=_("The step path in the address."))
+    # What the history needs to place the address again when another release goes live.
+    uid = models.CharField(max_length=36, help_text=_("The step that had the address when it was last live."))
+    parent_uid = models.CharField(max_length=36, blank=True)
+    live_at = models.DateTimeField(help_text=_("When the address was last live."))
+    answer = models.CharField(max_length=5, choices=Answer.choices)
+    live_slug = models.CharField(max_length=80, help_text=_("The wizard's live slug."))
+    target = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        verbose_name = _("public address")
+        verbose_name_plural = _("public addresses")
+        constraints = [models.UniqueConstraint(fields=["slug", "path"], name="unique_public_address")]
+
+    def __str__(self) -> str:
+        return f"/{self.slug}/{self.path}: {self.answer}"
+
+
 class LinkCheck(models.Model):
     """What the link checker last found about one external URL (cms/linkcheck/ fills it in)."""
 

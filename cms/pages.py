@@ -5,10 +5,7 @@ export share one way of turning a snapshot into pages. Derived values are memoiz
 `LiveWizard.remember`: a release never changes, so neither does its rendered Markdown.
 """
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -16,8 +13,8 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from cms.live import LiveWizard, Step
-from cms.models import Release
-from wizard import exchange, markdown
+from cms.memo import LRU
+from wizard import markdown
 
 # A URL builder: (language, step path) → the address of that step, for the site, a preview or an export.
 LinkTo = Callable[[str, str], str]
@@ -189,78 +186,6 @@ def page_context(
     }
 
 
-# Slug history: where a step that is not in the live release went.
-
-
-@dataclass(frozen=True)
-class Whereabouts:
-    """What became of a step path that the live release does not have."""
-
-    moved_to: str | None = None  # the step's path now, when it still exists: answer 301
-    removed_from: str | None = None  # the live path of its nearest surviving ancestor, when it was removed: 410
-
-
-def history(live: LiveWizard) -> tuple[dict[str, str], dict[str, str | None]]:
-    """Across all releases of the wizard: every step path ever published → uid, and uid → its parent's uid.
-
-    Read lazily, on the first unknown address after a release went live, in one query; then memoized.
-    """
-
-    def compute() -> tuple[dict[str, str], dict[str, str | None]]:
-        paths: dict[str, str] = {}
-        parents: dict[str, str | None] = {}
-        snapshots = (
-            Release.objects.filter(wizard__releases=live.release_id).order_by("number").values_list("snapshot")
-            if live.release_id
-            else []
-        )
-        for (snapshot,) in snapshots:
-            # Oldest first: when two steps used one address, the latest release's step wins.
-            for step in exchange.walk(snapshot["wizard"]):
-                paths[step.step_path] = step.entry["uid"]
-                parents[step.entry["uid"]] = step.parent.entry["uid"] if step.parent else None
-        return paths, parents
-
-    return live.remember("slug-history", compute)
-
-
-def whereabouts(live: LiveWizard, path: str) -> Whereabouts:
-    def compute() -> dict[str, str]:
-        return {step.uid: step.path for step in live.steps.values()}
-
-    live_paths = live.remember("uid-paths", compute)
-    paths, parents = history(live)
-    uid = paths.get(path)
-    if uid is None:
-        return Whereabouts()
-    if uid in live_paths:
-        return Whereabouts(moved_to=live_paths[uid])
-    ancestor = parents.get(uid)
-    while ancestor is not None and ancestor not in live_paths:
-        ancestor = parents.get(ancestor)
-    return Whereabouts(removed_from=live_paths[ancestor]) if ancestor is not None else Whereabouts()
-
-
-class PageCache:
-    """Finished pages of one release, least recently used dropped first, so that a huge wizard stays bounded."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.lock = threading.Lock()
-        self.pages: OrderedDict[Any, Any] = OrderedDict()
-
-    def get(self, key: Any, compute: Callable[[], Any]) -> Any:
-        with self.lock:
-            if key in self.pages:
-                self.pages.move_to_end(key)
-                return self.pages[key]
-        value = compute()
-        with self.lock:
-            self.pages[key] = value
-            while len(self.pages) > self.size:
-                self.pages.popitem(last=False)
-        return value
-
-
-def page_cache(live: LiveWizard) -> PageCache:
-    return live.remember("pages", lambda: PageCache(settings.WIZARD_PAGE_CACHE_SIZE))
+def page_cache(live: LiveWizard, origin: str) -> LRU:
+    """Finished pages of one release for one origin, least recently used dropped first: a huge wizard stays bounded."""
+    return live.remember("pages", lambda: LRU(settings.WIZARD_PAGE_CACHE_SIZE), origin=origin)

@@ -178,6 +178,11 @@ LOGGING = {
 }
 # How long a server process trusts its copy of "which release is live" before reading it again (seconds).
 LIVE_POINTER_TTL = float(os.environ.get("LIVE_POINTER_TTL", "1.0"))
+# What the site and the API derive from a live release (rendered Markdown, JSON answers, the sitemap) is kept in
+# bounded memos (docs/delivery.md): at most LIVE_MEMO_SIZE values per release, and for values holding absolute
+# links, per origin, for at most LIVE_MEMO_ORIGINS origins (only one is ever used when SITE_URL is set).
+LIVE_MEMO_SIZE = int(os.environ.get("LIVE_MEMO_SIZE", "50000"))
+LIVE_MEMO_ORIGINS = int(os.environ.get("LIVE_MEMO_ORIGINS", "2"))
 
 # Translation management (wizard/translations/): may a wizard be published while some French text has no
 # translation? When yes, the public site and the API show the French text, marked as such, in its place.
@@ -191,9 +196,10 @@ WIZARD_IMPORT_MAX_DEPTH = int(os.environ.get("WIZARD_IMPORT_MAX_DEPTH", "20"))  
 WIZARD_IMPORT_MAX_TEXT = int(os.environ.get("WIZARD_IMPORT_MAX_TEXT", "50000"))  # characters in one text
 
 # The headless JSON API (/api/v1/) and its webhooks.
-# Where absolute links in the API and in webhook payloads point, e.g. "https://wizards.example.be";
-# empty: the API uses the address each request came to, webhook payloads carry paths only, and notification
-# emails link to the demo's address, http://127.0.0.1:8000.
+# The public site's origin, e.g. "https://wizards.example.be": absolute links of the site (canonical, language
+# alternates, sitemap, robots.txt), the API and webhook payloads point there, and the in-memory caches key on it.
+# Required when DEBUG is off (`check --deploy` says so). Empty, on a development machine: the address each
+# request came to, webhook payloads carry paths only, and notification emails link to http://127.0.0.1:8000.
 SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 # Origins whose pages may read the API ("*": any), comma-separated; empty: none.
 API_CORS_ALLOWED_ORIGINS = env_list("API_CORS_ALLOWED_ORIGINS", "*")

@@ -1,7 +1,8 @@
 """What the API answers, built from a release held in memory (never from the tree), once per release and language.
 
-Every answer is validated against its schema once, serialized to bytes and remembered on the `LiveWizard`;
-later requests for the same release, language and site cost a dictionary lookup.
+Every answer is validated against its schema once, serialized to bytes and remembered on the `LiveWizard`, in
+the bounded memo of the site's canonical origin (`cms.memo.site_origin`, SITE_URL); later requests for the same
+release, language and step cost a dictionary lookup.
 """
 
 from collections.abc import Iterable
@@ -108,7 +109,7 @@ class _Steps:
 
 
 def _steps(wizard: LiveWizard, lang: str, site: str) -> _Steps:
-    return wizard.remember(("api-steps", lang, site), lambda: _Steps(wizard, lang, site))
+    return wizard.remember(("api-steps", lang), lambda: _Steps(wizard, lang, site), origin=site)
 
 
 def _links(wizard: LiveWizard, lang: str) -> list[schemas.LinkTarget]:
@@ -138,7 +139,7 @@ def tree_json(wizard: LiveWizard, lang: str, site: str) -> bytes:
         )
         return tree.model_dump_json().encode()
 
-    return wizard.remember(("api-tree", FORMAT_VERSION, lang, site), compute)
+    return wizard.remember(("api-tree", FORMAT_VERSION, lang), compute, origin=site)
 
 
 def step_json(wizard: LiveWizard, path: str, lang: str, site: str) -> bytes:
@@ -160,7 +161,7 @@ def step_json(wizard: LiveWizard, path: str, lang: str, site: str) -> bytes:
         )
         return page.model_dump_json().encode()
 
-    return wizard.remember(("api-step", FORMAT_VERSION, path, lang, site), compute)
+    return wizard.remember(("api-step", FORMAT_VERSION, path, lang), compute, origin=site)
 
 
 def summary(wizard: LiveWizard, site: str) -> schemas.WizardSummary:
@@ -176,5 +177,5 @@ def summary(wizard: LiveWizard, site: str) -> schemas.WizardSummary:
 
 def list_json(wizards: list[LiveWizard], site: str) -> bytes:
     """The published wizards, as JSON (each summary remembered with its release)."""
-    found = [found.remember(("api-summary", site), lambda found=found: summary(found, site)) for found in wizards]
+    found = [found.remember("api-summary", lambda found=found: summary(found, site), origin=site) for found in wizards]
     return schemas.WizardList(wizards=found).model_dump_json().encode()

@@ -9,6 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "SECRET_KEY": "a-production-secret-that-is-long-and-random-0123456789-abcdefghijklmnop",
     "ALLOWED_HOSTS": "wizard.example.be",
+    "SITE_URL": "https://wizard.example.be",
     "HTTPS_ONLY": "1",
     "DATABASE_URL": "sqlite:///:memory:",
 }
@@ -32,6 +33,20 @@ def test_check_deploy_is_clean_with_production_settings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_requires_the_site_url_when_debug_is_off():
+    without = {key: value for key, value in PRODUCTION.items() if key != "SITE_URL"}
+    result = manage("check", "--deploy", **without)
+    assert result.returncode == 1
+    assert "(cms.E001) SITE_URL is not set, and DEBUG is off." in result.stderr
+    assert "cms.E001" not in manage("check", "--deploy", DEBUG="1", **without).stderr  # a development machine
+
+
+def test_a_site_url_with_a_path_is_refused():
+    result = manage("check", DATABASE_URL="sqlite:///:memory:", SITE_URL="https://example.be/wizards")
+    assert result.returncode == 1
+    assert "cms.E002" in result.stderr
 
 
 def test_a_fresh_checkout_runs_with_no_environment_variable():

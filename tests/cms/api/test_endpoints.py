@@ -353,11 +353,11 @@ def test_the_api_reads_the_release_not_the_tree(client, live_wizard, lang):
 def test_answers_are_computed_once_per_release_and_language(client, live_wizard):
     client.get(f"{API}/wizards/demo/?lang=nl")
     held = live.wizard("demo")
-    keys = {key[0] for key in held.memo}
-    assert {"api-steps", "api-tree"} <= keys
-    assert client.get(f"{API}/wizards/demo/?lang=nl").content == held.memo[("api-tree", 1, "nl", "http://testserver")]
+    memo = held.origins.values["http://testserver"]
+    assert {"api-steps", "api-tree"} <= {key[0] for key in memo.values}
+    assert client.get(f"{API}/wizards/demo/?lang=nl").content == memo.values[("api-tree", 1, "nl")]
     client.get(f"{API}/wizards/demo/nodes/made-up/")
-    assert not any("made-up" in str(key) for key in held.memo)  # unknown paths are not remembered
+    assert not any("made-up" in str(key) for key in memo.values)  # unknown paths are not remembered
 
 
 # Contract -----------------------------------------------------------------------------------------------------------
