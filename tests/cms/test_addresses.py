@@ -104,7 +104,7 @@ def test_the_migration_writes_addresses_from_the_releases_that_were_live(live_wi
     assert ChangeRequest.objects.get().status == ChangeRequest.Status.SCHEDULED
     expected = answers()
     PublicAddress.objects.all().delete()
-    migration = importlib.import_module("cms.migrations.0009_public_address")
+    migration = importlib.import_module("cms.migrations.0010_public_address")
     migration.project_past_releases(apps, None)
     assert answers() == expected
     assert "later" not in expected
