@@ -1,5 +1,6 @@
 """The seed wizard (fixtures/egov-roles.yaml): every page, sentence and link of the seed, in four languages."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,66 @@ def test_every_page_renders_in_every_language_with_its_links(seed, lang, setting
             external += html.count('class="external"')
             assert f"site_{'nl' if lang != 'nl' else 'fr'}/" not in html
     assert external >= 25
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [
+        ("fr", "… et je voudrais :"),
+        ("nl", "… en ik wil:"),
+        ("de", "… und ich möchte:"),
+        ("en", "… and I would like to:"),
+    ],
+)
+def test_every_profile_page_says_and_i_would_like_to_above_its_tasks(steps, lang, line):
+    for profile in PROFILES:
+        body = getattr(steps[f"profiles/{profile}"], f"body_{lang}")
+        assert body.rstrip().endswith(line), profile  # the last thing before the list of tasks
+
+
+def _lines(lang: str) -> list[str]:
+    """Every text of the fixture in `lang`: the `xx:` lines and the lines of their literal blocks."""
+    found, current = [], None
+    for line in SEED.read_text().splitlines():
+        if match := re.match(r"^\s*(fr|nl|de|en): ?(.*)$", line):
+            current = match.group(1)
+            if current == lang:
+                found.append(match.group(2))
+        elif not line.strip():
+            continue  # a blank line inside a literal block
+        elif line.startswith("        ") and current == lang:
+            found.append(line.strip())
+        elif not line.startswith("        "):
+            current = None
+    return found
+
+
+def test_german_writes_co_as_the_portal_does():
+    text = "\n".join(_lines("de"))
+    assert "Co-Hauptzugangsverwalter" in text
+    assert "Ko-" not in text
+    assert "Bestimmung erhält" not in text
+    assert "nach ihrer Bestimmung" not in text
+
+
+def test_german_quotes_product_names_in_running_text():
+    for line in _lines("de"):
+        for name in ("Meine eGov-Rollenverwaltung", "Mein eGov-Profil"):
+            # A link target's name may be the bare product name; in a sentence, it is quoted.
+            if name in line and line not in {name, f"'{name}: ein Profil erstellen'"}:
+                assert f"„{name}“" in line, line
+
+
+def test_english_has_no_contractions_and_no_unofficial_abbreviation():
+    text = "\n".join(_lines("en"))
+    assert not re.search(r"\b\w+n’t\b|\b(I|you|we|they|it)’(m|re|ll|ve|s)\b", text, re.IGNORECASE)
+    assert "MAM" not in text
+    assert "Are you not the Main Access Manager?" in text
+
+
+def test_dutch_says_the_rae_manages_the_account_by_himself():
+    text = "\n".join(_lines("nl"))
+    assert "het account" in text
+    assert "zelfstandig beheren" in text
+    assert "alleen de account" not in text
+    assert "rolattributie" not in text
