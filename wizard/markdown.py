@@ -10,9 +10,12 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 import nh3
-from django.utils.translation import gettext, override
+from django.utils.html import escape
+from django.utils.translation import gettext, gettext_noop, override
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+
+from wizard.destinations import Destination
 
 LINK_SCHEME = "link:"
 NODE_SCHEME = "node:"
@@ -28,6 +31,15 @@ ALLOWED_ATTRIBUTES = {
     "span": {"class", "lang"},
     "th": {"align"},
     "td": {"align"},
+}
+
+
+# What a link says when the page it leads to is in another language than the text around it.
+LANGUAGE_NOTES = {
+    "fr": gettext_noop("(in French)"),
+    "nl": gettext_noop("(in Dutch)"),
+    "de": gettext_noop("(in German)"),
+    "en": gettext_noop("(in English)"),
 }
 
 
@@ -120,13 +132,15 @@ def render(
     text: str,
     *,
     lang: str,
-    links: Mapping[str, str],
+    links: Mapping[str, Destination | str],
     node_url: Callable[[str], str | None],
 ) -> str:
     """Markdown → sanitized HTML for one language.
 
-    `links` maps a link target's key to its URL in `lang`; `node_url` turns a step path into the URL to show,
-    or None when there is no such step. External links are marked for sighted and screen-reader users alike.
+    `links` maps a link target's key to where it leads (a bare URL is a page in `lang`); `node_url` turns a step
+    path into the URL to show, or None when there is no such step. External links are marked for sighted and
+    screen-reader users alike; a link to a page in another language than `lang` says which, visibly, in `lang`,
+    and carries `hreflang`.
     """
     if not text:
         return ""
@@ -139,8 +153,11 @@ def render(
         opening, closing = children[start], children[end]
         ref = Reference(href=str(opening.attrs.get("href", "")), text="")
         kind = ref.kind
+        page_lang = lang
         if kind == "link":
-            url = links.get(ref.target)
+            found = links.get(ref.target)
+            found = Destination(found, lang) if isinstance(found, str) else found
+            url, page_lang = (found.url, found.lang) if found else (None, lang)
         elif kind == "node":
             url = node_url(ref.target)
         else:
@@ -151,11 +168,16 @@ def render(
             opening.attrs = {}
             continue
         opening.attrs = {"href": url}
+        if page_lang != lang:
+            opening.attrs["hreflang"] = page_lang
+            with override(lang):
+                note = escape(gettext(LANGUAGE_NOTES[page_lang]) if page_lang in LANGUAGE_NOTES else f"({page_lang})")
+            children.insert(end, Token("html_inline", "", 0, content=f' <span class="link-language">{note}</span>'))
         if kind in {"link", "url"} and urlsplit(url).scheme in {"http", "https"}:
             opening.attrs.update({"class": "external", "rel": "noopener"})
             # The space inside the hidden text: outside it, it would show as an underlined gap in the link.
             marker = Token("html_inline", "", 0, content=f'<span class="visually-hidden"> {leaving}</span>')
-            children.insert(end, marker)
+            children.insert(end + (page_lang != lang), marker)
     html = md.renderer.render(tokens, md.options, {})
     return sanitize(html)
 

@@ -86,7 +86,7 @@ def rich_text(live: LiveWizard, step: Step, name: str, lang: str, link_to: LinkT
         html = markdown.render(
             text,
             lang=actual,
-            links=live.link_urls(lang),
+            links=live.link_destinations(lang),
             node_url=lambda path: link_to(lang, path) if path in live.steps else None,
         )
         if actual != lang:
