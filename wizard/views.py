@@ -7,6 +7,7 @@ serving one is a dictionary lookup; `render_step` also serves draft previews fro
 
 import hashlib
 from typing import Any
+from urllib.parse import urlencode
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
@@ -110,8 +111,9 @@ def render_step(
         if preview or current.kind != "task":
             return HttpResponseNotAllowed(["GET", "HEAD"])
         return _answer_feedback(request, live, current, lang, link_to)
+    back_to = pages.came_from(live, path, request.GET.get(pages.CAME_FROM, ""))
     if not memoize:
-        context = pages.page_context(live, lang, path, link_to=link_to, memoize=False)
+        context = pages.page_context(live, lang, path, link_to=link_to, memoize=False, back_to=back_to)
         html = _render("wizard/step.html", lang, {**context, "preview": preview})
         response = HttpResponse(html)
         response.headers["Cache-Control"] = "no-store"
@@ -123,7 +125,7 @@ def render_step(
     origin = f"{request.scheme}://{request.get_host()}"
 
     def compute() -> tuple[bytes, str]:
-        context = pages.page_context(live, lang, path, link_to=link_to, origin=origin)
+        context = pages.page_context(live, lang, path, link_to=link_to, origin=origin, back_to=back_to)
         html = _render(
             "wizard/step.html",
             lang,
@@ -137,7 +139,8 @@ def render_step(
         )
         return html.encode(), make_etag(html)
 
-    html, etag = pages.page_cache(live).get((lang, path, state, origin), compute)
+    # `back_to` is a step path or None: at most one page per step a cross-link leads from, never a visitor's text.
+    html, etag = pages.page_cache(live).get((lang, path, state, origin, back_to), compute)
     if current.kind == "task" and state != "thanks":
         # The form's timestamp is the request's, not the memoized page's: only it can tell "too fast".
         html = html.replace(TOKEN_PLACEHOLDER_BYTES, feedback.current_token(current).encode())
@@ -176,8 +179,11 @@ def _answer_feedback(
     else:
         feedback.record(live, current, answer, lang=lang)
         state = "thanks"
+    query = {"feedback": state}
+    if back_to := pages.came_from(live, current.path, request.GET.get(pages.CAME_FROM, "")):
+        query[pages.CAME_FROM] = back_to  # "Back" still leads where the visitor came from
     # 303: the browser shows the page again with GET, and a reload does not post twice.
-    return HttpResponseRedirect(f"{link_to(lang, current.path)}?feedback={state}#feedback", status=303)
+    return HttpResponseRedirect(f"{link_to(lang, current.path)}?{urlencode(query)}#feedback", status=303)
 
 
 def _missing_step(request: HttpRequest, live: LiveWizard, lang: str, path: str, link_to: pages.LinkTo) -> HttpResponse:

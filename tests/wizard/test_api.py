@@ -446,5 +446,5 @@ def test_a_link_to_a_page_that_the_site_lacks_in_this_language_says_which_langua
     company = data["root"]["children"][0]["children"][1]["children"][0]
     assert company["references"][0]["url_lang"] == "nl"
     assert 'hreflang="nl"' in company["body_html"]
-    # The words are those of the text they follow: this body has no German, so it is the French one.
-    assert "(en néerlandais)" in company["body_html"]
+    # In the reader's language, even inside a French text shown for want of a German one.
+    assert '<span class="link-language" lang="de">(auf Niederländisch)</span>' in company["body_html"]

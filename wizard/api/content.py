@@ -89,7 +89,7 @@ class _Steps:
 
     def _html(self, text: str, text_lang: str) -> str:
         """Links lead to the pages of the asked language; the words added to them are in the text's language."""
-        return markdown.render(text, lang=text_lang, links=self.links, node_url=self.node_url)
+        return markdown.render(text, lang=text_lang, links=self.links, node_url=self.node_url, reader=self.lang)
 
     def _references(self, *texts: str) -> Iterable[schemas.Reference]:
         for text in texts:
