@@ -208,9 +208,8 @@ WEBHOOK_DELIVER_AT_ONCE = env_flag("WEBHOOK_DELIVER_AT_ONCE", True)
 WIZARD_PAGE_MAX_AGE = int(os.environ.get("WIZARD_PAGE_MAX_AGE", "60"))
 # Finished pages kept in memory per live release (least recently used dropped first).
 WIZARD_PAGE_CACHE_SIZE = int(os.environ.get("WIZARD_PAGE_CACHE_SIZE", "5000"))
-# "Did this page help you?": answers faster than a person or from a form older than a day are refused, and one
-# address may answer at most LIMIT times per WINDOW seconds.
-WIZARD_FEEDBACK_MIN_SECONDS = float(os.environ.get("WIZARD_FEEDBACK_MIN_SECONDS", "2"))
+# "Did this page help you?": answers from a form older than a day are refused, and one address may answer at most
+# LIMIT times per WINDOW seconds (however fast: see wizard/feedback.py for why there is no minimum time).
 WIZARD_FEEDBACK_MAX_SECONDS = 24 * 3600
 WIZARD_FEEDBACK_FLOOD_LIMIT = 10
 WIZARD_FEEDBACK_FLOOD_WINDOW = 600

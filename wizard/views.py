@@ -142,7 +142,7 @@ def render_step(
     # `back_to` is a step path or None: at most one page per step a cross-link leads from, never a visitor's text.
     html, etag = pages.page_cache(live).get((lang, path, state, origin, back_to), compute)
     if current.kind == "task" and state != "thanks":
-        # The form's timestamp is the request's, not the memoized page's: only it can tell "too fast".
+        # The form's token is the request's, not the memoized page's: it says when the form was shown.
         html = html.replace(TOKEN_PLACEHOLDER_BYTES, feedback.current_token(current).encode())
     return _conditional(request, html, etag, lang=lang)
 
@@ -172,18 +172,40 @@ def _conditional(request: HttpRequest, html: str | bytes, etag: str, *, lang: st
 def _answer_feedback(
     request: HttpRequest, live: LiveWizard, current: live_releases.Step, lang: str, link_to: pages.LinkTo
 ) -> HttpResponse:
+    back_to = pages.came_from(live, current.path, request.GET.get(pages.CAME_FROM, ""))
     try:
         answer = feedback.check(request, current)
     except feedback.Refused:
-        state = "retry"
-    else:
-        feedback.record(live, current, answer, lang=lang)
-        state = "thanks"
-    query = {"feedback": state}
-    if back_to := pages.came_from(live, current.path, request.GET.get(pages.CAME_FROM, "")):
+        return _feedback_again(request, live, current, lang, link_to, back_to)
+    feedback.record(live, current, answer, lang=lang)
+    query = {"feedback": "thanks"}
+    if back_to:
         query[pages.CAME_FROM] = back_to  # "Back" still leads where the visitor came from
     # 303: the browser shows the page again with GET, and a reload does not post twice.
     return HttpResponseRedirect(f"{link_to(lang, current.path)}?{urlencode(query)}#feedback", status=303)
+
+
+def _feedback_again(
+    request: HttpRequest,
+    live: LiveWizard,
+    current: live_releases.Step,
+    lang: str,
+    link_to: pages.LinkTo,
+    back_to: str | None,
+) -> HttpResponse:
+    """The page again, its form still holding the refused answer and comment, with a fresh token: nothing is lost."""
+    origin = f"{request.scheme}://{request.get_host()}"
+    context = pages.page_context(live, lang, current.path, link_to=link_to, origin=origin, back_to=back_to)
+    kept = {
+        "helpful": request.POST.get("helpful", ""),
+        "comment": request.POST.get("comment", "")[: feedback.COMMENT_MAX],
+    }
+    extra = {"show_feedback": True, "feedback_state": "retry", "honeypot": feedback.HONEYPOT, "kept": kept}
+    html = _render("wizard/step.html", lang, {**context, **extra, "token": feedback.current_token(current)})
+    response = HttpResponse(html)
+    response.headers["Cache-Control"] = "no-store"  # it holds what this visitor typed
+    response.headers["Content-Language"] = lang
+    return response
 
 
 def _missing_step(request: HttpRequest, live: LiveWizard, lang: str, path: str, link_to: pages.LinkTo) -> HttpResponse:

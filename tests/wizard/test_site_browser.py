@@ -70,8 +70,7 @@ def test_a_visitor_walks_from_profile_to_task_and_switches_language(site, no_js_
     expect(page).to_have_url(f"{site}/nl/egov-roles/")
 
 
-def test_a_visitor_says_whether_a_page_helped(site, no_js_page, settings):
-    settings.WIZARD_FEEDBACK_MIN_SECONDS = 0
+def test_a_visitor_says_whether_a_page_helped(site, no_js_page):
     page = no_js_page
     page.goto(f"{site}/de/egov-roles/{TASK}/")
     page.get_by_label("Nein").check()
