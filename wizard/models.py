@@ -180,6 +180,8 @@ class LinkTarget(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        if self.no_page is None:  # the admin's empty field: no language lacks a page
+            self.no_page = {}
         if messages := destinations.problems(self.urls(), self.no_page):
             raise ValidationError({"no_page": messages})
 
