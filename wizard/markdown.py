@@ -138,11 +138,11 @@ def render(
 ) -> str:
     """Markdown → sanitized HTML for one language.
 
-    `links` maps a link target's key to where it leads (a bare URL is a page in `lang`); `node_url` turns a step
-    path into the URL to show, or None when there is no such step. External links are marked for sighted and
-    screen-reader users alike. `reader` is the language of the page's reader (`lang` unless the text is a French
-    fallback): a link to a page in another language than the reader's says which, visibly and in the reader's
-    language, and carries `hreflang`.
+    `links` maps a link target's key to where it leads (a bare URL: a page in the reader's language); `node_url`
+    turns a step path into the URL to show, or None when there is no such step. External links are marked for
+    sighted and screen-reader users alike. `reader` is the language of the page's reader (`lang` unless the text
+    is a French fallback): a link to a page in another language than the reader's says which, visibly and in the
+    reader's language, and carries `hreflang`.
     """
     if not text:
         return ""
@@ -159,7 +159,7 @@ def render(
         page_lang = reader
         if kind == "link":
             found = links.get(ref.target)
-            found = Destination(found, lang) if isinstance(found, str) else found
+            found = Destination(found, reader) if isinstance(found, str) else found
             url, page_lang = (found.url, found.lang) if found else (None, reader)
         elif kind == "node":
             url = node_url(ref.target)
