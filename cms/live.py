@@ -23,7 +23,7 @@ from django.conf import settings
 from cms import addresses, releases
 from cms.memo import LRU
 from cms.models import LiveRelease, PublicAddress, Release
-from wizard import exchange
+from wizard import destinations, exchange
 from wizard.models import NODE_TEXT_FIELDS
 from wizard.translations import translated
 
@@ -52,7 +52,7 @@ class LiveWizard:
     published_at: datetime
     snapshot: dict[str, Any]
     steps: dict[str, Step] = field(default_factory=dict)
-    links: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)  # key → name/url → language → text
+    links: dict[str, dict[str, Any]] = field(default_factory=dict)  # key → its exchange entry (name, url, no_page)
     # Derived values (rendered HTML, serialized JSON, …) that readers compute once per release: those without
     # absolute links in `memo`, those with them in one memo per origin (see `remember`).
     memo: LRU = field(default_factory=lambda: LRU(settings.LIVE_MEMO_SIZE))
@@ -66,11 +66,17 @@ class LiveWizard:
     def root(self) -> Step:
         return self.steps[""]
 
-    def link_url(self, key: str, lang: str) -> str | None:
-        return translated(self.links.get(key, {}).get("url", {}), lang)[0] or None
+    def link_destination(self, key: str, lang: str) -> destinations.Destination | None:
+        """Where the link target `key` leads a reader of `lang` (wizard.destinations says how)."""
+        entry = self.links.get(key, {})
+        return destinations.destination(entry.get("url", {}), lang, no_page=entry.get("no_page"))
 
-    def link_urls(self, lang: str) -> dict[str, str]:
-        return {key: url for key in self.links if (url := self.link_url(key, lang))}
+    def link_destinations(self, lang: str) -> dict[str, destinations.Destination]:
+        return {key: found for key in self.links if (found := self.link_destination(key, lang))}
+
+    def link_url(self, key: str, lang: str) -> str | None:
+        found = self.link_destination(key, lang)
+        return found.url if found else None
 
     def remember(self, key: Any, compute: Callable[[], Any], *, origin: str | None = None) -> Any:
         """`compute()` once per release and key: a release never changes, so neither does what derives from it.

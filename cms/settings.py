@@ -216,14 +216,13 @@ WEBHOOK_MAX_RETRY_DELAY = 6 * 3600  # … up to this
 # (cron, every minute) retries. Off: only the cron delivers.
 WEBHOOK_DELIVER_AT_ONCE = env_flag("WEBHOOK_DELIVER_AT_ONCE", True)
 
-# The public site (wizard/views.py).
+# The public site (cms/site/views.py).
 # Browsers and proxies keep a page this many seconds, then revalidate it with its ETag (a 304 is cheap).
 WIZARD_PAGE_MAX_AGE = int(os.environ.get("WIZARD_PAGE_MAX_AGE", "60"))
 # Finished pages kept in memory per live release (least recently used dropped first).
 WIZARD_PAGE_CACHE_SIZE = int(os.environ.get("WIZARD_PAGE_CACHE_SIZE", "5000"))
-# "Did this page help you?": answers faster than a person or from a form older than a day are refused, and one
-# address may answer at most LIMIT times per WINDOW seconds.
-WIZARD_FEEDBACK_MIN_SECONDS = float(os.environ.get("WIZARD_FEEDBACK_MIN_SECONDS", "2"))
+# "Did this page help you?": answers from a form older than a day are refused, and one address may answer at most
+# LIMIT times per WINDOW seconds (however fast: see cms/site/feedback.py for why there is no minimum time).
 WIZARD_FEEDBACK_MAX_SECONDS = 24 * 3600
 WIZARD_FEEDBACK_FLOOD_LIMIT = 10
 WIZARD_FEEDBACK_FLOOD_WINDOW = 600

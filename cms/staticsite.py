@@ -87,7 +87,7 @@ def _write(directory: Path, wizard: LiveWizard, lang: str, path: str, base_url: 
         return relative(page_file(wizard.slug, to_lang, to_path))
 
     with override(lang):
-        context = pages.page_context(wizard, lang, path, link_to=link_to, memoize=False)
+        context = pages.page_context(wizard, lang, path, link_to=link_to, memoize=False, cross_links=False)
         for alternate in context["alternates"]:
             alternate["href"] = base_url + pages.step_url(wizard.slug, alternate["lang"], path) if base_url else ""
         html = render_to_string(

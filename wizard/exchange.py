@@ -40,7 +40,7 @@ FORMAT = "wizard-exchange/1"
 HEADER = "# A wizard in the wizard-exchange format (docs/exchange-format.md). Keep the last line.\n"
 DOCUMENT_KEYS = ("format", "wizard", "links", "end")
 NODE_KEYS = ("uid", "slug", "kind", *NODE_TEXT_FIELDS, "children")
-LINK_KEYS = ("key", *LINK_TEXT_FIELDS)
+LINK_KEYS = ("key", *LINK_TEXT_FIELDS, "no_page")
 SCALAR_KEYS = ("uid", "slug", "kind", "key")
 # C0 and C1 control characters but tab and line feed (YAML writes a line break as \n): a NUL cannot even be
 # stored by PostgreSQL, and none of them belongs in a page.
@@ -79,11 +79,16 @@ def dump(wizard: Node) -> dict[str, Any]:
         entries[node.path] = entry
         if node.depth > wizard.depth:
             entries[node.path[: -node.steplen]].setdefault("children", []).append(entry)
-    links = [
-        {"key": target.key, **{name: translations(target, name) for name in LINK_TEXT_FIELDS}}
-        for target in LinkTarget.objects.filter(key__in=keys).order_by("key")
-    ]
+    links = [link_entry(target) for target in LinkTarget.objects.filter(key__in=keys).order_by("key")]
     return {"format": FORMAT, "wizard": entries[wizard.path], "links": links, "end": wizard.slug}
+
+
+def link_entry(target: LinkTarget) -> dict[str, Any]:
+    entry: dict[str, Any] = {"key": target.key, **{name: translations(target, name) for name in LINK_TEXT_FIELDS}}
+    if target.no_page:
+        # In the configured order, whatever order the admin saved it in: an export is compared byte for byte.
+        entry["no_page"] = {lang: target.no_page[lang] for lang in settings.WIZARD_LANGUAGES if lang in target.no_page}
+    return entry
 
 
 class _Dumper(yaml.SafeDumper):
@@ -253,7 +258,8 @@ def check(document: dict[str, Any]) -> list[str]:
         if not isinstance(entry, dict):
             problems.append(f"{where} should be a mapping with key, name and url.")
             continue
-        problems += _shape(entry, LINK_KEYS, LINK_TEXT_FIELDS, where)
+        # "no_page" has the shape of a translated text: a language, then (the language of the page to use).
+        problems += _shape(entry, LINK_KEYS, (*LINK_TEXT_FIELDS, "no_page"), where)
         key = entry.get("key") if isinstance(entry.get("key"), str) else None
         if key is not None and key in link_keys:
             problems.append(f"{where} is listed twice.")
@@ -389,6 +395,7 @@ def link_instance(entry: dict[str, Any], target: LinkTarget | None = None) -> Li
     target = target or LinkTarget()
     target.key = entry.get("key") or ""
     _set_translations(target, entry, LINK_TEXT_FIELDS)
+    target.no_page = dict(_text(entry.get("no_page")))
     return target
 
 

@@ -186,7 +186,7 @@ class LinkTargetAdmin(
     search_fields = ("key", "name_fr", "name_nl", "url_fr", "url_nl", "url_de", "url_en")
     readonly_fields = ("usages",)
     formfield_overrides = URL_FIELD
-    fields = ("key", "name", "url", "usages")
+    fields = ("key", "name", "url", "no_page", "usages")
     change_list_template = "admin/wizard/linktarget/change_list.html"  # reversion's, plus the broken links page
     delete_confirmation_template = "admin/wizard/delete_confirmation.html"
 

@@ -1,7 +1,7 @@
 """Translation management in the admin: status on the change forms, a "needs translation into" filter, and a
 dashboard per wizard (completeness, missing and outdated fields, XLIFF download and upload, "still valid").
 
-wizard/admin.py mixes `TranslationStatusMixin` into NodeAdmin and LinkTargetAdmin; importing this module also
+cms/admin/steps.py mixes `TranslationStatusMixin` into NodeAdmin and LinkTargetAdmin; importing this module also
 registers the dashboard, which the admin index lists as "Translations".
 """
 

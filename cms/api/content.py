@@ -12,11 +12,11 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 
 from cms.api import schemas
 from cms.live import LiveWizard
-from wizard import markdown
+from wizard import destinations, markdown
 from wizard.translations import SOURCE_LANGUAGE, translated
 
 # Part of every ETag: bump it when the answers change for the same release (a new field, another rendering).
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: link targets and references say the language of the page they lead to
 
 
 def language_from_header(accept_language: str | None) -> str:
@@ -54,7 +54,7 @@ class _Steps:
 
     def __init__(self, wizard: LiveWizard, lang: str, site: str) -> None:
         self.wizard, self.lang, self.site = wizard, lang, site
-        self.links = wizard.link_urls(lang)
+        self.links = wizard.link_destinations(lang)
         self.summaries: dict[str, schemas.StepSummary] = {}
         self.steps: dict[str, schemas.Step] = {}
         for path in wizard.steps:
@@ -91,21 +91,23 @@ class _Steps:
 
     def _html(self, text: str, text_lang: str) -> str:
         """Links lead to the pages of the asked language; the words added to them are in the text's language."""
-        return markdown.render(text, lang=text_lang, links=self.links, node_url=self.node_url)
+        return markdown.render(text, lang=text_lang, links=self.links, node_url=self.node_url, reader=self.lang)
 
     def _references(self, *texts: str) -> Iterable[schemas.Reference]:
         for text in texts:
             for ref in markdown.references(text):
                 kind, target = ref.kind, ref.target
+                url_lang: str | None = self.lang
                 if kind == "link":
-                    url = self.links.get(target)
+                    found = self.links.get(target)
+                    url, url_lang = (found.url, found.lang) if found else (None, None)
                 elif kind == "node":
                     url = self.node_url(target)
                 elif kind == "url":
-                    url = target
+                    url, url_lang = target, None  # an address written in full: its language is not known
                 else:
                     continue  # never published: validation refuses such links
-                yield schemas.Reference(kind=kind, text=ref.text, target=target, url=url)
+                yield schemas.Reference(kind=kind, text=ref.text, target=target, url=url, url_lang=url_lang)
 
 
 def _steps(wizard: LiveWizard, lang: str, site: str) -> _Steps:
@@ -115,12 +117,21 @@ def _steps(wizard: LiveWizard, lang: str, site: str) -> _Steps:
 def _links(wizard: LiveWizard, lang: str) -> list[schemas.LinkTarget]:
     found = []
     for key, entry in sorted(wizard.links.items()):
-        values, fallback = {}, []
-        for name in ("name", "url"):
-            values[name], actual = translated(entry.get(name, {}), lang)
-            if values[name] and actual != lang:
-                fallback.append(name)
-        found.append(schemas.LinkTarget(key=key, name=values["name"], url=values["url"], fallback=fallback))
+        name, name_lang = translated(entry.get("name", {}), lang)
+        fallback: list[schemas.LinkField] = ["name"] if name and name_lang != lang else []
+        page = wizard.link_destination(key, lang)
+        # A page deliberately absent in this language is not an untranslated URL: it is not listed in `fallback`.
+        if page and page.lang != lang and not destinations.is_absent(entry.get("no_page"), lang):
+            fallback.append("url")
+        found.append(
+            schemas.LinkTarget(
+                key=key,
+                name=name,
+                url=page.url if page else "",
+                url_lang=page.lang if page else lang,
+                fallback=fallback,
+            )
+        )
     return found
 
 

@@ -7,6 +7,7 @@ serving one is a dictionary lookup; `render_step` also serves draft previews fro
 
 import hashlib
 from typing import Any
+from urllib.parse import urlencode
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
@@ -76,7 +77,7 @@ def index(request: HttpRequest, lang: str) -> HttpResponse:
     return _conditional(request, html, etag, lang=lang)
 
 
-@csrf_exempt  # no cookie, hence no CSRF cookie: the feedback form protects itself (see wizard/feedback.py)
+@csrf_exempt  # no cookie, hence no CSRF cookie: the feedback form protects itself (see cms/site/feedback.py)
 def step(request: HttpRequest, lang: str, wizard: str, path: str = "") -> HttpResponse:
     found = live_releases.wizard(wizard)
     if found is None:
@@ -113,8 +114,9 @@ def render_step(
         if preview or current.kind != "task":
             return HttpResponseNotAllowed(["GET", "HEAD"])
         return _answer_feedback(request, live, current, lang, link_to)
+    back_to = pages.came_from(live, path, request.GET.get(pages.CAME_FROM, ""))
     if not memoize:
-        context = pages.page_context(live, lang, path, link_to=link_to, memoize=False)
+        context = pages.page_context(live, lang, path, link_to=link_to, memoize=False, back_to=back_to)
         html = _render("wizard/step.html", lang, {**context, "preview": preview})
         response = HttpResponse(html)
         response.headers["Cache-Control"] = "no-store"
@@ -126,7 +128,7 @@ def render_step(
     origin = site_origin(request)
 
     def compute() -> tuple[bytes, str]:
-        context = pages.page_context(live, lang, path, link_to=link_to, origin=origin)
+        context = pages.page_context(live, lang, path, link_to=link_to, origin=origin, back_to=back_to)
         html = _render(
             "wizard/step.html",
             lang,
@@ -140,9 +142,10 @@ def render_step(
         )
         return html.encode(), make_etag(html)
 
-    html, etag = pages.page_cache(live, origin).get((lang, path, state), compute)
+    # `back_to` is a step path or None: at most one page per step a cross-link leads from, never a visitor's text.
+    html, etag = pages.page_cache(live, origin).get((lang, path, state, back_to), compute)
     if current.kind == "task" and state != "thanks":
-        # The form's timestamp is the request's, not the memoized page's: only it can tell "too fast".
+        # The form's token is the request's, not the memoized page's: it says when the form was shown.
         html = html.replace(TOKEN_PLACEHOLDER_BYTES, feedback.current_token(current).encode())
     return _conditional(request, html, etag, lang=lang)
 
@@ -172,15 +175,40 @@ def _conditional(request: HttpRequest, html: str | bytes, etag: str, *, lang: st
 def _answer_feedback(
     request: HttpRequest, live: LiveWizard, current: live_releases.Step, lang: str, link_to: pages.LinkTo
 ) -> HttpResponse:
+    back_to = pages.came_from(live, current.path, request.GET.get(pages.CAME_FROM, ""))
     try:
         answer = feedback.check(request, current)
     except feedback.Refused:
-        state = "retry"
-    else:
-        feedback.record(live, current, answer, lang=lang)
-        state = "thanks"
+        return _feedback_again(request, live, current, lang, link_to, back_to)
+    feedback.record(live, current, answer, lang=lang)
+    query = {"feedback": "thanks"}
+    if back_to:
+        query[pages.CAME_FROM] = back_to  # "Back" still leads where the visitor came from
     # 303: the browser shows the page again with GET, and a reload does not post twice.
-    return HttpResponseRedirect(f"{link_to(lang, current.path)}?feedback={state}#feedback", status=303)
+    return HttpResponseRedirect(f"{link_to(lang, current.path)}?{urlencode(query)}#feedback", status=303)
+
+
+def _feedback_again(
+    request: HttpRequest,
+    live: LiveWizard,
+    current: live_releases.Step,
+    lang: str,
+    link_to: pages.LinkTo,
+    back_to: str | None,
+) -> HttpResponse:
+    """The page again, its form still holding the refused answer and comment, with a fresh token: nothing is lost."""
+    origin = f"{request.scheme}://{request.get_host()}"
+    context = pages.page_context(live, lang, current.path, link_to=link_to, origin=origin, back_to=back_to)
+    kept = {
+        "helpful": request.POST.get("helpful", ""),
+        "comment": request.POST.get("comment", "")[: feedback.COMMENT_MAX],
+    }
+    extra = {"show_feedback": True, "feedback_state": "retry", "honeypot": feedback.HONEYPOT, "kept": kept}
+    html = _render("wizard/step.html", lang, {**context, **extra, "token": feedback.current_token(current)})
+    response = HttpResponse(html)
+    response.headers["Cache-Control"] = "no-store"  # it holds what this visitor typed
+    response.headers["Content-Language"] = lang
+    return response
 
 
 def _missing_address(

@@ -248,3 +248,30 @@ def test_publishing_an_import_refused_by_the_translation_rule_is_a_clear_error(d
     with pytest.raises(CommandError, match="nothing was imported or published. This wizard cannot be published"):
         call_command("importwizard", path, "--publish")
     assert not Node.objects.exists()
+
+
+def test_a_page_missing_in_a_language_survives_export_import_export(db, tmp_path):
+    document = factories.document()
+    document["links"][1] = {
+        "key": "portal",
+        "name": {"fr": "Portail"},
+        "url": {"fr": "https://portal.example.org/?lang=fr", "nl": "https://portal.example.org/?lang=nl"},
+        "no_page": {"de": "nl", "en": "fr"},
+    }
+    exchange.load(document)
+    first = export_text()
+    assert "  no_page:\n    de: nl\n    en: fr\n" in first
+    Node.objects.all().delete()
+    LinkTarget.objects.all().delete()
+    exchange.load(exchange.read(first.encode()))
+    assert export_text() == first
+    assert LinkTarget.objects.get(key="portal").destination("de").url == "https://portal.example.org/?lang=nl"
+
+
+def test_a_no_page_for_a_language_that_has_a_url_is_refused(wizard, tmp_path):
+    text = valid_text().replace(
+        "  url:\n    fr: https://portal.example.org/?lang=fr\n",
+        "  url:\n    fr: https://portal.example.org/?lang=fr\n  no_page:\n    fr: nl\n",
+    )
+    assert "no_page" in text
+    assert "French always has one" in bad_import(tmp_path, text.encode())
