@@ -122,7 +122,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes; the tests (tests/conftest.py) and their server processes use a folder of their own.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # After collectstatic (the demo and production run it), files get hashed names and far-future caching;
 # before it (tests, a quick runserver), whitenoise serves them straight from the apps.

@@ -4,6 +4,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.contrib.staticfiles.storage import ManifestStaticFilesStorage, staticfiles_storage
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -78,3 +80,10 @@ def test_public_pages_do_not_vary_on_the_browser_language_but_the_admin_follows_
     login = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="nl")
     assert "Accept-Language" in login["Vary"]
     assert 'lang="nl"' in login.content.decode()
+
+
+def test_the_tests_keep_their_own_static_files_whatever_the_demo_collected():
+    # bin/demo's collectstatic fills staticfiles/ with hashed names; the tests must neither read nor write there.
+    assert not Path(settings.STATIC_ROOT).is_relative_to(ROOT / "staticfiles")
+    assert not isinstance(staticfiles_storage, ManifestStaticFilesStorage)
+    assert staticfiles_storage.url("ninja/swagger-ui-bundle.js") == "/static/ninja/swagger-ui-bundle.js"
