@@ -1,5 +1,6 @@
 """Settings for every machine: they differ only by environment variables, each with a working default."""
 
+import ipaddress
 import os
 import secrets
 import sys
@@ -107,6 +108,11 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The client's address behind the proxies (TRUSTED_PROXIES below), never the proxy's: otherwise every login would
+# come from one address, and a stranger's wrong passwords would lock the administrator out.
+AXES_CLIENT_IP_CALLABLE = "cms.clientip.address"
+# Attempts and lockouts live in the database, which every server shares.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_ENABLED = env_flag("AXES_ENABLED", True)
 
 LANGUAGE_CODE = "fr"
@@ -139,7 +145,21 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not STATIC_COLLECTED
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# CACHE_URL ("redis://host:6379/0"): one cache for every server process and machine, on Redis (Django's own backend);
+# the feedback flood limit counts there. Unset: each process keeps its own cache in memory, right for one process.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "cms"}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
+# Reverse proxies in front of the application (cms/clientip.py, docs/operations.md). TRUSTED_PROXY_COUNT: how many a
+# request passes through (nginx alone: 1; a CDN then nginx: 2); 0, the default, ignores X-Forwarded-For.
+# TRUSTED_PROXIES: the addresses or networks the nearest proxy connects from ("127.0.0.1,10.0.1.0/24"); a request
+# from anywhere else is taken at its own address, header or not. Setting it alone means one proxy.
+TRUSTED_PROXIES = [str(ipaddress.ip_network(net, strict=False)) for net in env_list("TRUSTED_PROXIES", "")]
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT") or (1 if TRUSTED_PROXIES else 0))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "wizard-cms@localhost")
