@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "cms.requestlog.RequestLogMiddleware",  # first: its duration covers everything below
     "django.middleware.security.SecurityMiddleware",
     "cms.middleware.SecurityHeadersMiddleware",
     "wizard.api.middleware.ApiMiddleware",  # /api/: CORS, HEAD/OPTIONS, errors as JSON
@@ -175,6 +176,7 @@ CSRF_COOKIE_HTTPONLY = True
 HTTPS_ONLY = env_flag("HTTPS_ONLY")
 if HTTPS_ONLY:
     SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # load balancers ask the servers over plain HTTP
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -191,11 +193,21 @@ ADMIN_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("style-src 'self
 # The wizard's content rules.
 WIZARD_LANGUAGES = [code for code, _name in LANGUAGES]
 
+# Logs go to standard error (systemd's journal). LOG_FORMAT=json writes one JSON object a line for log tools;
+# LOG_REQUESTS=0 drops the line per request (method, path, status, duration, client; cms/requestlog.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "cms.requestlog.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json" if LOG_FORMAT == "json" else "text"}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {"cms.requests": {"level": "INFO" if env_flag("LOG_REQUESTS", True) else "WARNING"}},
 }
 # How long a server process trusts its copy of "which release is live" before reading it again (seconds).
 LIVE_POINTER_TTL = float(os.environ.get("LIVE_POINTER_TTL", "1.0"))

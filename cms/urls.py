@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from cms import views
+from cms import health, views
 from wizard.api import api
 
 # The draft preview (staff, or a signed link): cms/views.py.
@@ -14,6 +14,8 @@ urlpatterns = [
     # The public site first, the hot path: /, /<lang>/, /<lang>/<wizard>/…, sitemap.xml, robots.txt. Its patterns
     # start with a language code (or are exact), so they never take an address of the admin, the API or previews.
     path("", include("wizard.urls")),
+    path("healthz", health.healthz, name="healthz"),  # load balancers: cms/health.py
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("preview/", include((preview_patterns, "cms"))),
