@@ -148,9 +148,14 @@ WHITENOISE_USE_FINDERS = not STATIC_COLLECTED
 
 # CACHE_URL ("redis://host:6379/0"): one cache for every server process and machine, on Redis (Django's own backend);
 # the feedback flood limit counts there. Unset: each process keeps its own cache in memory, right for one process.
+# CACHE_KEY_PREFIX keeps the keys of two sites on one Redis apart.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "cms"}
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "cms"),
+    }
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }

@@ -87,3 +87,11 @@ def test_the_tests_keep_their_own_static_files_whatever_the_demo_collected():
     assert not Path(settings.STATIC_ROOT).is_relative_to(ROOT / "staticfiles")
     assert not isinstance(staticfiles_storage, ManifestStaticFilesStorage)
     assert staticfiles_storage.url("ninja/swagger-ui-bundle.js") == "/static/ninja/swagger-ui-bundle.js"
+
+
+def test_cache_url_puts_the_shared_cache_on_redis_and_without_it_each_process_keeps_its_own():
+    script = "from django.conf import settings as s; c = s.CACHES['default']; print(c['BACKEND'], c.get('LOCATION'))"
+    on_redis = manage("shell", "-c", script, CACHE_URL="redis://127.0.0.1:6379/1", DATABASE_URL="sqlite:///:memory:")
+    assert on_redis.stdout.splitlines()[-1] == "django.core.cache.backends.redis.RedisCache redis://127.0.0.1:6379/1"
+    alone = manage("shell", "-c", script, DATABASE_URL="sqlite:///:memory:")
+    assert alone.stdout.splitlines()[-1] == "django.core.cache.backends.locmem.LocMemCache None"
