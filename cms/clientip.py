@@ -7,10 +7,12 @@ TRUSTED_PROXY_COUNT - 1 places from the right end (what a client wrote itself st
 """
 
 import ipaddress
+from collections.abc import Callable
+from contextvars import ContextVar
 from functools import cache
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ipware import get_client_ip
 
 
@@ -42,3 +44,25 @@ def _is_trusted_proxy(remote: str, networks: tuple[str, ...]) -> bool:
 @cache
 def _networks(networks: tuple[str, ...]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     return [ipaddress.ip_network(network, strict=False) for network in networks]
+
+
+_current: ContextVar[str | None] = ContextVar("client_address", default=None)
+
+
+def current() -> str | None:
+    """The client address of the request being served, for the audit log; None in a command or a scheduled job."""
+    return _current.get()
+
+
+class ClientAddressMiddleware:
+    """Makes `current()` answer while a request is served (the actions that write the audit log never see it)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _current.set(address(request) or None)
+        try:
+            return self.get_response(request)
+        finally:
+            _current.reset(token)

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "cms.requestlog.RequestLogMiddleware",  # first: its duration covers everything below
+    "cms.clientip.ClientAddressMiddleware",  # the audit log records where each action came from
     "django.middleware.security.SecurityMiddleware",
     "cms.middleware.SecurityHeadersMiddleware",
     "wizard.api.middleware.ApiMiddleware",  # /api/: CORS, HEAD/OPTIONS, errors as JSON

@@ -1,8 +1,11 @@
 import pytest
 from axes.models import AccessAttempt
 from django.test import RequestFactory
+from django.urls import reverse
 
-from cms import clientip
+from cms import clientip, workflow
+from cms.models import AuditEntry, ChangeRequest
+from tests import factories
 from tests.cms.test_settings import manage
 
 PROXY = "10.0.1.5"
@@ -81,3 +84,17 @@ def test_a_spoofed_header_neither_escapes_a_lockout_nor_locks_someone_else_out(c
     assert login(client, "a-long-test-password", forwarded="192.0.2.99", remote="203.0.113.66").status_code == 429
     assert AccessAttempt.objects.get().ip_address == "203.0.113.66"
     assert login(client, "a-long-test-password", forwarded="198.51.100.4").status_code == 302
+
+
+def test_the_audit_log_records_where_an_action_came_from_and_nothing_for_a_job(
+    client, editor, reviewer, live_wizard, settings
+):
+    settings.TRUSTED_PROXIES, settings.TRUSTED_PROXY_COUNT = ["127.0.0.1/32"], 1
+    factories.edit(live_wizard, "contact", editor, title_fr="Nous contacter")
+    client.force_login(editor)
+    submit = reverse("admin:cms_changerequest_submit")
+    client.post(submit, {"wizard": live_wizard.pk}, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.4")
+    assert AuditEntry.objects.get(action="submit").address == "198.51.100.4"
+    workflow.reject(ChangeRequest.objects.get(), reviewer=reviewer, comment="Non")  # no request: a command, a job
+    assert AuditEntry.objects.get(action="reject").address is None
+    assert clientip.current() is None  # nothing left behind by the request
