@@ -18,18 +18,11 @@ from typing import Any
 
 from django.conf import settings
 
+from cms import releases
 from cms.models import LiveRelease, Release
 from wizard import exchange
 from wizard.models import NODE_TEXT_FIELDS
-
-DEFAULT_LANGUAGE = "fr"
-
-
-def translated(values: dict[str, str], lang: str) -> tuple[str, str]:
-    """A translated value in `lang`, or else in French (the fallback); with the language it really is in."""
-    if values.get(lang):
-        return values[lang], lang
-    return values.get(DEFAULT_LANGUAGE, ""), DEFAULT_LANGUAGE
+from wizard.translations import translated
 
 
 @dataclass
@@ -109,10 +102,12 @@ class _Cache:
         self.lock = threading.Lock()
         self.pointers: dict[str, int] = {}
         self.read_at = float("-inf")
+        self.seen_changes = -1
         self.releases: dict[int, LiveWizard] = {}
 
     def live_pointers(self) -> dict[str, int]:
-        if time.monotonic() - self.read_at > settings.LIVE_POINTER_TTL:
+        if time.monotonic() - self.read_at > settings.LIVE_POINTER_TTL or self.seen_changes != releases.changes_here:
+            self.seen_changes = releases.changes_here
             pointers = dict(LiveRelease.objects.values_list("slug", "release_id"))
             with self.lock:
                 self.pointers, self.read_at = pointers, time.monotonic()

@@ -1,19 +1,20 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from cms import health, views
-from wizard.api import api
+from cms import health
+from cms.api import api
+from cms.site import preview
 
-# The draft preview (staff, or a signed link): cms/views.py.
+# The draft preview (staff, or a signed link): cms/site/preview.py.
 preview_patterns = [
-    path("<str:lang>/<slug:slug>/", views.preview, name="preview"),
-    path("<str:lang>/<slug:slug>/<path:path>/", views.preview, name="preview-step"),
+    path("<str:lang>/<slug:slug>/", preview.preview, name="preview"),
+    path("<str:lang>/<slug:slug>/<path:path>/", preview.preview, name="preview-step"),
 ]
 
 urlpatterns = [
     # The public site first, the hot path: /, /<lang>/, /<lang>/<wizard>/…, sitemap.xml, robots.txt. Its patterns
     # start with a language code (or are exact), so they never take an address of the admin, the API or previews.
-    path("", include("wizard.urls")),
+    path("", include("cms.site.urls")),
     path("healthz", health.healthz, name="healthz"),  # load balancers: cms/health.py
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
@@ -21,5 +22,5 @@ urlpatterns = [
     path("preview/", include((preview_patterns, "cms"))),
 ]
 # The public site's error pages, translated by the language in the address.
-handler404 = "wizard.views.handler404"
-handler500 = "wizard.views.handler500"
+handler404 = "cms.site.views.handler404"
+handler500 = "cms.site.views.handler500"

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission, User
 
 from cms import releases
 from cms.models import Release
-from wizard import exchange
+from wizard import exchange, translations
 from wizard.models import Node, wizard_step_paths
 
 LINKS = [
@@ -65,7 +65,9 @@ def document(slug: str = "demo", children: list[dict[str, Any]] | None = None, *
 
 
 def make_wizard(slug: str = "demo", **kwargs: Any) -> Node:
-    return exchange.load(document(slug, **kwargs))
+    wizard = exchange.load(document(slug, **kwargs))
+    translations.record_changed(wizard)
+    return wizard
 
 
 def publish(wizard: Node, user: User | None = None, note: str = "") -> Release:

@@ -27,7 +27,6 @@ from wizard.models import (
     Node,
     wizard_step_paths,
 )
-from wizard.translations import record_changed
 
 FORMAT = "wizard-exchange/1"
 HEADER = "# A wizard in the wizard-exchange format (docs/exchange-format.md). Keep the last line.\n"
@@ -349,7 +348,6 @@ def load(document: dict[str, Any], *, comment: str = "") -> Node:
         Node.objects.bulk_create([step.node for step in steps[1:] if not step.node.pk])
         for step in steps:
             reversion.add_to_revision(step.node)
-    record_changed(root)  # the file's new or changed translations follow its French text
     return root
 
 

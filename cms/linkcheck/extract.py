@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from cms.live import translated
 from cms.models import LiveRelease
 from wizard import exchange, markdown
 from wizard.models import MARKDOWN_FIELDS, LinkTarget, Node
+from wizard.translations import translated
 
 DRAFT, LIVE = "draft", "live"
 

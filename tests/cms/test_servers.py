@@ -18,8 +18,8 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 
 from cms import live
+from cms.site import feedback
 from tests import factories
-from wizard import feedback
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")

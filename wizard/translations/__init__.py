@@ -33,6 +33,7 @@ from wizard.translations.status import (
     status,
     target_languages,
     text,
+    translated,
     wizard_subjects,
 )
 
@@ -66,5 +67,6 @@ __all__ = [
     "status",
     "target_languages",
     "text",
+    "translated",
     "wizard_subjects",
 ]

@@ -30,6 +30,13 @@ STATUS_LABELS = {UP_TO_DATE: "up to date", MISSING: "missing", OUTDATED: "outdat
 _NODE_TARGET = re.compile(r"\]\(\s*<?node:[^)\s>]*")
 
 
+def translated(values: dict[str, str], lang: str) -> tuple[str, str]:
+    """A translated value in `lang`, or else in French (the fallback); with the language it really is in."""
+    if values.get(lang):
+        return values[lang], lang
+    return values.get(SOURCE_LANGUAGE, ""), SOURCE_LANGUAGE
+
+
 def target_languages() -> list[str]:
     return [lang for lang in settings.WIZARD_LANGUAGES if lang != SOURCE_LANGUAGE]
 

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from cms import live
+from cms import live, staticsite
 from tests import factories
-from wizard import exchange, staticsite
+from wizard import exchange
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SEED = ROOT / "fixtures" / "egov-roles.yaml"
 LANGUAGES = ["fr", "nl", "de", "en"]

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
-from wizard.api import http
+from cms.api import http
 
 # The status codes the API documents; Django answers the others (500…) with HTML unless we step in.
 MESSAGES = {

@@ -27,9 +27,10 @@ from django.utils.translation import get_language_from_request, gettext, gettext
 from django.views.decorators.csrf import csrf_exempt
 
 from cms import live as live_releases
+from cms import pages
 from cms.live import LiveWizard
 from cms.models import LiveRelease, Release
-from wizard import feedback, pages
+from cms.site import feedback
 
 SERVER_ERROR_TEXT = gettext_noop("Something went wrong on our side. Please try again in a few minutes.")
 TOKEN_PLACEHOLDER = "__wizard_feedback_token__"

@@ -230,7 +230,7 @@ def test_staff_without_permissions_cannot_see_the_dashboard(client, wizard):
 
 
 def test_an_oversized_upload_is_refused_before_reading(admin_client, wizard, monkeypatch):
-    monkeypatch.setattr("wizard.translations_admin.ImportForm.MAX_SIZE", 10)
+    monkeypatch.setattr("cms.admin.translations.ImportForm.MAX_SIZE", 10)
     upload = SimpleUploadedFile("big.xlf", b"<xliff>" + b" " * 20 + b"</xliff>")
     response = admin_client.post(reverse("admin:wizard_translationstate_import", args=[wizard.pk]), {"file": upload})
     assert "too large" in response.content.decode()

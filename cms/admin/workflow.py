@@ -215,7 +215,3 @@ class AuditEntryAdmin(RecordAdmin):
     search_fields = ("object_repr", "comment", "address")
     date_hierarchy = "at"
     readonly_fields = [field.name for field in AuditEntry._meta.fields]
-
-
-# The webhooks admin lives in its own module; importing it registers it.
-from cms import webhook_admin  # noqa: E402, F401

@@ -10,8 +10,8 @@ from django.utils import timezone
 from cms import preview as tokens
 from cms import releases
 from cms.live import LiveWizard
+from cms.site.views import render_step
 from wizard.models import Node
-from wizard.views import render_step
 
 
 def preview(request: HttpRequest, lang: str, slug: str, path: str = "") -> HttpResponse:

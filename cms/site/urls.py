@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.urls import path, register_converter
 
-from wizard import views
+from cms.site import views
 
 
 class LanguageConverter:

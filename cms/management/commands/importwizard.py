@@ -5,9 +5,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from cms import releases
-from wizard import exchange
+from wizard import exchange, translations
 from wizard.models import Node
-from wizard.translations import MissingTranslations
 
 
 class Command(BaseCommand):
@@ -29,13 +28,14 @@ class Command(BaseCommand):
             document = exchange.read(path.read_bytes())
             with transaction.atomic():
                 wizard = exchange.load(document, comment=f"Imported from {path.name}")
+                translations.record_changed(wizard)  # the file's new or changed translations follow its French text
                 if options["publish"]:
                     release = releases.create(wizard, user=None, note=f"Imported from {path.name}")
                     releases.make_live(release)
         except exchange.ExchangeError as error:
             lines = "\n".join(f"  - {problem}" for problem in error.problems)
             raise CommandError(f"{path}: nothing was imported.\n{lines}") from None
-        except (MissingTranslations, releases.SlugTaken) as error:
+        except (translations.MissingTranslations, releases.SlugTaken) as error:
             raise CommandError(f"{path}: nothing was imported or published. {error}") from None
         steps = Node.objects.get_descendants(wizard).count()
         self.stdout.write(f"Imported “{wizard.slug}”: {steps} steps, {len(document.get('links') or [])} link targets.")

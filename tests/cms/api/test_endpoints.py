@@ -407,7 +407,7 @@ def test_a_server_error_is_json_too(client, live_wizard, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("wizard.api.content.tree_json", broken)
+    monkeypatch.setattr("cms.api.content.tree_json", broken)
     client.raise_request_exception = False
     response = client.get(f"{API}/wizards/demo/")
     assert response.status_code == 500

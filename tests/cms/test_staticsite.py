@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from wizard import staticsite
+from cms import staticsite
 
 LANGUAGES = ["fr", "nl", "de", "en"]
 

@@ -9,9 +9,10 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.utils.translation.trans_real import parse_accept_lang_header
 
-from cms.live import DEFAULT_LANGUAGE, LiveWizard, translated
+from cms.api import schemas
+from cms.live import LiveWizard
 from wizard import markdown
-from wizard.api import schemas
+from wizard.translations import SOURCE_LANGUAGE, translated
 
 # Part of every ETag: bump it when the answers change for the same release (a new field, another rendering).
 FORMAT_VERSION = 1
@@ -27,7 +28,7 @@ def language_from_header(accept_language: str | None) -> str:
         for candidate in (code, code.split("-")[0]):
             if candidate in supported:
                 return candidate
-    return DEFAULT_LANGUAGE
+    return SOURCE_LANGUAGE
 
 
 def release_info(wizard: LiveWizard) -> schemas.ReleaseInfo:

@@ -18,12 +18,12 @@ from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
 from cms import audit
-from cms.linkcheck.admin import LinkStatusMixin
+from cms.admin.editing import LinkTargetEditingMixin, NodeEditingMixin
+from cms.admin.feedback import FeedbackSummaryMixin
+from cms.admin.linkcheck import LinkStatusMixin
+from cms.admin.translations import TranslationStatusMixin  # also registers the translation dashboard
 from wizard import history, tree
-from wizard.editing import LinkTargetEditingMixin, NodeEditingMixin
-from wizard.feedback_admin import FeedbackSummaryMixin
 from wizard.models import LinkTarget, Node
-from wizard.translations_admin import TranslationStatusMixin  # also registers the translation dashboard
 
 URL_FIELD = {models.URLField: {"assume_scheme": "https"}}
 

@@ -18,9 +18,9 @@ from ninja.errors import ValidationError
 from ninja.openapi.docs import Swagger
 
 from cms import live, preview, releases
+from cms.api import content, http, schemas
+from cms.api.http import ApiError
 from cms.live import LiveWizard
-from wizard.api import content, http, schemas
-from wizard.api.http import ApiError
 from wizard.models import Node
 
 DESCRIPTION = """

@@ -5,8 +5,8 @@ import pytest
 from django.test import Client
 
 from cms import live
+from cms.site import feedback
 from tests import factories
-from wizard import feedback
 from wizard.models import Feedback, wizard_step_paths
 
 TASK = "/nl/demo/profiles/citizen/apply/"

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from wizard import pages
+from cms import pages
 from wizard.models import Feedback, Node
 
 

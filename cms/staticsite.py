@@ -15,9 +15,8 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils.translation import gettext, override
 
-from cms import live
+from cms import live, pages
 from cms.live import LiveWizard
-from wizard import pages
 
 STYLESHEET = "wizard/site.css"
 

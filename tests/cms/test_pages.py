@@ -1,5 +1,4 @@
-from cms import live
-from wizard import pages
+from cms import live, pages
 
 
 def test_page_cache_drops_the_least_recently_used_page():

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from wizard import staticsite
+from cms import staticsite
 
 
 class Command(BaseCommand):

@@ -12,12 +12,13 @@ from django.test.utils import CaptureQueriesContext
 
 from cms import live, releases
 from cms.models import Release
+from cms.site import views
 from tests import factories
-from wizard import exchange, views
+from wizard import exchange
 from wizard.models import Node
 
 LANGUAGES = ["fr", "nl", "de", "en"]
-SEED = Path(__file__).resolve().parents[2] / "fixtures" / "egov-roles.yaml"
+SEED = Path(__file__).resolve().parents[3] / "fixtures" / "egov-roles.yaml"
 TASK = "/fr/demo/profiles/citizen/apply/"
 
 

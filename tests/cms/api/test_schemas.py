@@ -13,7 +13,7 @@ from cms.wsgi import application
 from tests import factories
 from wizard import exchange
 
-SEED = Path(__file__).resolve().parents[2] / "fixtures" / "egov-roles.yaml"
+SEED = Path(__file__).resolve().parents[3] / "fixtures" / "egov-roles.yaml"
 
 # Reading the document needs no database, so it is loaded once, at collection.
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)

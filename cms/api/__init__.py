@@ -1,5 +1,5 @@
 """The headless JSON API under /api/v1/ (see endpoints.py)."""
 
-from wizard.api.endpoints import api
+from cms.api.endpoints import api
 
 __all__ = ["api"]
