@@ -266,6 +266,8 @@ class AuditEntry(models.Model):
     object_repr = models.CharField(_("object"), max_length=250, blank=True)
     comment = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)
+    # Where the request came from (cms/clientip.py); empty for what a command or a scheduled job did.
+    address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-pk"]

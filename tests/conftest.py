@@ -1,9 +1,13 @@
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 from django.db.models.signals import post_migrate
+from django.test import override_settings
 
 from cms import live, triggers
 from cms.models import Release
@@ -59,6 +63,22 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+# bin/demo runs collectstatic into staticfiles/, and the settings then switch to hashed file names. The tests keep
+# static and media files of their own, whatever the folder holds (their databases are their own already:
+# pytest-django creates them), so that the demo and the tests run in any order in one folder.
+OWN_FILES = Path(tempfile.gettempdir()) / f"wizard-cms-tests-{os.getpid()}"
+OWN_FILES_SETTINGS = override_settings(
+    STATIC_ROOT=OWN_FILES / "static",
+    MEDIA_ROOT=OWN_FILES / "media",
+    STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
+    WHITENOISE_USE_FINDERS=True,
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    OWN_FILES_SETTINGS.enable()
 
 
 @pytest.fixture(scope="session")

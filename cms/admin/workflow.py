@@ -211,8 +211,8 @@ class ReleaseAdmin(RecordAdmin):
 class AuditEntryAdmin(RecordAdmin):
     """The audit log, for reading: nobody adds, changes or deletes an entry here (the database refuses too)."""
 
-    list_display = ("at", "user", "action", "wizard", "object_repr", "comment")
+    list_display = ("at", "user", "address", "action", "wizard", "object_repr", "comment")
     list_filter = ("action", ("wizard", admin.RelatedOnlyFieldListFilter), ("user", admin.RelatedOnlyFieldListFilter))
-    search_fields = ("object_repr", "comment")
+    search_fields = ("object_repr", "comment", "address")
     date_hierarchy = "at"
     readonly_fields = [field.name for field in AuditEntry._meta.fields]

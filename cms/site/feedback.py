@@ -23,6 +23,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from cms import clientip
 from cms.live import LiveWizard, Step
 from wizard.models import Feedback
 
@@ -89,7 +90,7 @@ def check(request: HttpRequest, step: Step, *, now: float | None = None) -> Answ
 def _flooding(request: HttpRequest, now: float) -> bool:
     """Count this answer against its address; True past the limit. The address is hashed with the secret key."""
     window = settings.WIZARD_FEEDBACK_FLOOD_WINDOW
-    address = request.META.get("REMOTE_ADDR", "")
+    address = clientip.address(request)
     bucket = int(now // window)
     digest = hashlib.sha256(f"{settings.SECRET_KEY}|{address}|{bucket}".encode()).hexdigest()[:32]
     key = f"wizard-feedback:{digest}"

@@ -4,6 +4,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.contrib.staticfiles.storage import ManifestStaticFilesStorage, staticfiles_storage
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -93,3 +95,18 @@ def test_public_pages_do_not_vary_on_the_browser_language_but_the_admin_follows_
     login = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="nl")
     assert "Accept-Language" in login["Vary"]
     assert 'lang="nl"' in login.content.decode()
+
+
+def test_the_tests_keep_their_own_static_files_whatever_the_demo_collected():
+    # bin/demo's collectstatic fills staticfiles/ with hashed names; the tests must neither read nor write there.
+    assert not Path(settings.STATIC_ROOT).is_relative_to(ROOT / "staticfiles")
+    assert not isinstance(staticfiles_storage, ManifestStaticFilesStorage)
+    assert staticfiles_storage.url("ninja/swagger-ui-bundle.js") == "/static/ninja/swagger-ui-bundle.js"
+
+
+def test_cache_url_puts_the_shared_cache_on_redis_and_without_it_each_process_keeps_its_own():
+    script = "from django.conf import settings as s; c = s.CACHES['default']; print(c['BACKEND'], c.get('LOCATION'))"
+    on_redis = manage("shell", "-c", script, CACHE_URL="redis://127.0.0.1:6379/1", DATABASE_URL="sqlite:///:memory:")
+    assert on_redis.stdout.splitlines()[-1] == "django.core.cache.backends.redis.RedisCache redis://127.0.0.1:6379/1"
+    alone = manage("shell", "-c", script, DATABASE_URL="sqlite:///:memory:")
+    assert alone.stdout.splitlines()[-1] == "django.core.cache.backends.locmem.LocMemCache None"

@@ -75,6 +75,17 @@ def test_one_address_cannot_flood(client, live_wizard, settings):
     assert other["Location"].endswith("feedback=thanks#feedback")
 
 
+def test_behind_a_proxy_the_limit_counts_per_visitor_not_for_the_whole_site(client, live_wizard, settings):
+    settings.TRUSTED_PROXIES, settings.TRUSTED_PROXY_COUNT = ["127.0.0.1/32"], 1
+    for _ in range(settings.WIZARD_FEEDBACK_FLOOD_LIMIT + 1):
+        client.post(TASK, form(), REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    other = client.post(TASK, form(), REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.4")
+    assert other["Location"].endswith("feedback=thanks#feedback")
+    # A flooder cannot escape the limit by writing a header of its own: the proxy appends the real address.
+    spoofed = client.post(TASK, form(), REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.9")
+    assert spoofed["Location"].endswith("feedback=retry#feedback")
+
+
 def test_only_task_pages_take_answers(client, live_wizard):
     assert client.post("/nl/demo/contact/", form()).status_code == 405
     assert not Feedback.objects.exists()
