@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.core.management import CommandError, call_command
 
-from wizard import staticsite
+from cms import staticsite
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
