@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from cms import notifications
+from cms import tasks
 from cms.models import AuditEntry, ChangeRequest, Release
 from wizard.models import Node
 
@@ -21,7 +21,7 @@ def record(
     comment: str = "",
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry; its notifications go out once (and only if) the action's transaction commits."""
+    """Append one entry; its notifications are queued once (and only if) the action's transaction commits."""
     entry = AuditEntry.objects.create(
         user=user if user is not None and user.is_authenticated else None,
         action=action,
@@ -32,5 +32,5 @@ def record(
         comment=comment,
         details=details or {},
     )
-    transaction.on_commit(lambda: notifications.send(entry.pk))
+    transaction.on_commit(lambda: tasks.send_notifications.enqueue(entry.pk))
     return entry

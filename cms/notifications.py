@@ -70,11 +70,13 @@ def _email(subject: str, body: str, recipients: list[AbstractBaseUser] | QuerySe
     return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email for user in recipients])
 
 
-def send(entry_id: int) -> None:
-    """Send what an entry calls for. A mail server that is down must not undo a committed action: log it."""
+def send(entry_id: int) -> int:
+    """Send what an entry calls for; return how many emails went out. Runs as a task (cms/tasks.py), after the
+    action committed: a mail server that is down raises here, and the task tries again later."""
     entry = AuditEntry.objects.select_related("change_request__author", "wizard", "release", "user").get(pk=entry_id)
     outgoing = [message for message in messages(entry) if message.to]
     try:
-        send_mass_mail([(m.subject, m.body, m.from_email, m.to) for m in outgoing], fail_silently=False)
+        return send_mass_mail([(m.subject, m.body, m.from_email, m.to) for m in outgoing], fail_silently=False)
     except OSError:
-        log.exception("Could not send the notifications of audit entry %s", entry_id)
+        log.warning("Could not send the notifications of audit entry %s", entry_id, exc_info=True)
+        raise

@@ -1,9 +1,9 @@
 """Webhooks: tell subscribers (a CDN to purge, a static front end to rebuild) that a wizard's live content changed.
 
 `enqueue` is called by `releases.make_live`, inside its transaction, so that an event is stored if and only if the
-pointer moved. Once that commits, a background thread makes the first attempt (a short timeout, never the
-request's time); `manage.py deliverwebhooks` (cron) retries the failed ones with exponential backoff until
-`settings.WEBHOOK_MAX_ATTEMPTS`.
+pointer moved. Once that commits, a task (cms/tasks.py) makes the first attempt in a worker, never in the request;
+a failed attempt queues the next one, with exponential backoff, until `settings.WEBHOOK_MAX_ATTEMPTS`.
+`manage.py deliverwebhooks` sends whatever is due, should a task ever be lost.
 
 Each POST carries a JSON body and `X-Wizard-Signature: sha256=<hex HMAC-SHA256 of the raw body, keyed with the
 webhook's secret>`, plus `X-Wizard-Event`, `X-Wizard-Delivery` (the same on every retry of one delivery) and
@@ -14,16 +14,16 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from cms import tasks
 from cms.models import Release, Webhook, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -86,28 +86,13 @@ def enqueue(release: Release, *, event: str) -> list[WebhookDelivery]:
         deliveries.append(delivery)
     WebhookDelivery.objects.bulk_create(deliveries)
     if deliveries:
-        ids = [delivery.uid for delivery in deliveries]
-        transaction.on_commit(lambda: send_soon(ids))
+        transaction.on_commit(lambda: _queue(deliveries))
     return deliveries
 
 
-def send_soon(uids: list[uuid.UUID]) -> threading.Thread | None:
-    """The first attempt, off the request: in a thread of its own (a cron job picks up whatever it misses)."""
-    if not settings.WEBHOOK_DELIVER_AT_ONCE:
-        return None
-    thread = threading.Thread(target=_deliver_in_thread, args=(uids,), name="webhooks", daemon=True)
-    thread.start()
-    return thread
-
-
-def _deliver_in_thread(uids: list[uuid.UUID]) -> None:
-    try:
-        time.sleep(settings.LIVE_POINTER_TTL)  # see enqueue
-        deliver_due(uids=uids)
-    except Exception:  # noqa: BLE001  # a thread has no caller to tell: log, and leave the rest to the cron job
-        logger.exception("Webhook deliveries failed; deliverwebhooks will retry them.")
-    finally:
-        connections.close_all()  # this thread's own connections
+def _queue(deliveries: list[WebhookDelivery]) -> None:
+    for delivery in deliveries:
+        tasks.at(tasks.deliver_webhook, delivery.next_attempt_at, str(delivery.uid))
 
 
 def ping(webhook: Webhook) -> WebhookDelivery:
@@ -123,6 +108,18 @@ def send_again(delivery: WebhookDelivery) -> WebhookDelivery:
     delivery.status, delivery.next_attempt_at = WebhookDelivery.Status.PENDING, timezone.now()
     delivery.save(update_fields=["status", "next_attempt_at"])
     return attempt(delivery)
+
+
+def deliver(uid: uuid.UUID, *, now: datetime | None = None) -> WebhookDelivery | None:
+    """Attempt one delivery if it is due; return it (still due later if it was not), or None once it is over."""
+    now = now or timezone.now()
+    delivery = WebhookDelivery.objects.select_related("webhook").filter(uid=uid, status__in=DUE).first()
+    if delivery is None:
+        return None
+    if delivery.next_attempt_at > now or not _claim(delivery.pk, now):
+        delivery.refresh_from_db()  # not yet, or another process is sending it: its next time says when to look
+        return delivery
+    return attempt(WebhookDelivery.objects.select_related("webhook").get(pk=delivery.pk), now=now)
 
 
 def deliver_due(*, uids: list[uuid.UUID] | None = None, now: datetime | None = None) -> list[WebhookDelivery]:

@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 
 from cms import live
 from cms.models import Release
@@ -77,3 +78,26 @@ def fresh_live_cache(monkeypatch: pytest.MonkeyPatch) -> None:
 def fast_password_hashing(settings) -> None:
     """Test users get real passwords (the browser tests log in), hashed cheaply: PBKDF2 costs ~0.5 s a user."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def tasks_at_once(settings) -> None:
+    """Tasks run in the process that queues them, once the action commits (tests/cms/test_tasks.py runs them
+    through the database queue and its worker instead, as production does)."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "linkcheck"]}
+    }
+
+
+class Worker:
+    """Runs the queued tasks as production does: `manage.py db_worker`, here until the queue is empty."""
+
+    def __call__(self) -> None:
+        call_command("db_worker", batch=True, startup_delay=False, interval=0, queue_name="*", verbosity=0)
+
+
+@pytest.fixture
+def task_queue(settings) -> Worker:
+    """The database queue (tasks wait for a worker), with `task_queue()` to run a worker until none is left."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "linkcheck"]}}
+    return Worker()
