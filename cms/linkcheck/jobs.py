@@ -33,11 +33,10 @@ def start(urls: list[str], *, user: AbstractBaseUser | None, reason: str = Reaso
 
 
 def new_urls(snapshot: dict[str, Any], *, compared_to: dict[str, Any] | None) -> list[str]:
-    """The URLs `snapshot` uses that `compared_to` (the live release) does not, or that were never checked."""
+    """The URLs `snapshot` uses that `compared_to` (the live release) does not: new ones, and changed ones."""
     wanted = extract.urls(extract.snapshot_usages(snapshot, source=""))
     known = set(extract.urls(extract.snapshot_usages(compared_to))) if compared_to else set()
-    checked = set(LinkCheck.objects.filter(url__in=wanted).values_list("url", flat=True))
-    return [url for url in wanted if url not in known or url not in checked]
+    return [url for url in wanted if url not in known]
 
 
 def execute(run_id: int) -> LinkCheckRun:
