@@ -199,7 +199,7 @@ class Farm:
         if route == "huge":
             return await self._huge(writer, method)
         if route in ("drip-headers", "drip-body"):
-            return await self._drip(writer, method, route, float(query.get("every", 1)))
+            return await self._drip(reader, writer, method, route, float(query.get("every", 1)))
         if route == "_stats":
             return await self._send(writer, method, 200, body=json.dumps(self.stats.as_dict()).encode())
         return await self._send(writer, method, 404)
@@ -240,7 +240,9 @@ class Farm:
         except (ConnectionError, OSError):
             return False
 
-    async def _drip(self, writer: asyncio.StreamWriter, method: str, route: str, every: float) -> bool:
+    async def _drip(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, method: str, route: str, every: float
+    ) -> bool:
         head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000000\r\n\r\n"
         if route == "drip-headers":
             writer.write(head[:17])  # the status line only
@@ -254,8 +256,11 @@ class Farm:
         try:
             await writer.drain()
             for sent, byte in enumerate(drip):  # until the client hangs up (or the farm's own limit)
-                await asyncio.sleep(every)
-                if writer.is_closing() or sent * every > self.hang_limit:
+                with contextlib.suppress(TimeoutError):
+                    # Waiting on the reader notices a hang-up at once, so the request counts as in flight no longer.
+                    if not await asyncio.wait_for(reader.read(1), every):
+                        break
+                if sent * every > self.hang_limit:
                     break
                 writer.write(bytes([byte]))
                 await writer.drain()
