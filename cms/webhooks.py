@@ -95,18 +95,28 @@ def _queue(deliveries: list[WebhookDelivery]) -> None:
         tasks.at(tasks.deliver_webhook, delivery.next_attempt_at, str(delivery.uid))
 
 
+def queue_ping(webhook: Webhook) -> WebhookDelivery:
+    """A test event for `webhook`, sent by a worker once the caller commits (the admin does not wait for it)."""
+    delivery = WebhookDelivery(webhook=webhook, event=Webhook.Event.PING, next_attempt_at=timezone.now())
+    delivery.payload = payload(delivery, None)
+    delivery.save()
+    transaction.on_commit(lambda: _queue([delivery]))
+    return delivery
+
+
+def queue_again(delivery: WebhookDelivery) -> WebhookDelivery:
+    """One more attempt of a delivery that failed (an editor fixed the receiver, say), by a worker."""
+    delivery.status, delivery.next_attempt_at = WebhookDelivery.Status.PENDING, timezone.now()
+    delivery.save(update_fields=["status", "next_attempt_at"])
+    transaction.on_commit(lambda: _queue([delivery]))
+    return delivery
+
+
 def ping(webhook: Webhook) -> WebhookDelivery:
     """Send a test event to `webhook` now, whether it is active or not; return how it went."""
     delivery = WebhookDelivery(webhook=webhook, event=Webhook.Event.PING, next_attempt_at=timezone.now())
     delivery.payload = payload(delivery, None)
     delivery.save()
-    return attempt(delivery)
-
-
-def send_again(delivery: WebhookDelivery) -> WebhookDelivery:
-    """One more attempt now, for a delivery that failed (an editor fixed the receiver, say)."""
-    delivery.status, delivery.next_attempt_at = WebhookDelivery.Status.PENDING, timezone.now()
-    delivery.save(update_fields=["status", "next_attempt_at"])
     return attempt(delivery)
 
 
