@@ -3,6 +3,7 @@ import os
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django_tasks_db.management.commands import db_worker
 
 from cms import live
 from cms.models import Release
@@ -97,7 +98,10 @@ class Worker:
 
 
 @pytest.fixture
-def task_queue(settings) -> Worker:
+def task_queue(settings, monkeypatch: pytest.MonkeyPatch) -> Worker:
     """The database queue (tasks wait for a worker), with `task_queue()` to run a worker until none is left."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "linkcheck"]}}
+    # Between tasks a worker closes connections that are not in autocommit mode: inside a test's transaction, that
+    # would be the test's own connection (on PostgreSQL). The worker runs in the test's transaction instead.
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
     return Worker()
