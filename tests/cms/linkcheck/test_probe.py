@@ -60,18 +60,28 @@ def test_slow_page_within_the_timeout_is_ok(farm):
 
 
 def test_a_server_that_never_answers_costs_one_timeout_and_is_not_retried(farm):
-    result = probe_one(farm.url("/hang"), timeout=0.5)
-    assert (result.outcome, result.error, result.attempts) == (Outcome.BROKEN, "No answer within 0.5 s.", 1)
+    result = probe_one(farm.url("/hang"), timeout=2)
+    assert (result.outcome, result.error, result.attempts) == (Outcome.BROKEN, "No answer within 2 s.", 1)
     assert methods(farm, "/hang") == ["HEAD"]  # the two-run rule, not a retry, confirms a timeout
 
 
 def test_headers_sent_a_byte_at_a_time_hit_the_urls_budget(farm):
     # Every read gets a byte before any per-read timeout: only an overall deadline ends this.
-    result = probe_one(farm.url("/drip-headers?every=0.05"), timeout=0.5)
-    assert (result.outcome, result.error, result.attempts) == (Outcome.BROKEN, "No answer within 0.5 s.", 1)
+    result = probe_one(farm.url("/drip-headers?every=0.05"), timeout=2)
+    assert (result.outcome, result.error, result.attempts) == (Outcome.BROKEN, "No answer within 2 s.", 1)
     assert methods(farm, "/drip-headers?every=0.05") == ["HEAD"]
-    time.sleep(0.2)  # let the farm notice the hang-up
-    assert 0 < farm.stats.drip_bytes_sent < 1000  # some bytes came, then the checker hung up
+    # The checker hung up: the farm sees the connection end (it would drip for 10 s otherwise).
+    assert eventually(lambda: farm.stats.in_flight["127.0.0.1"] == 0)
+
+
+def eventually(condition, within: float = 5.0) -> bool:
+    """Whether `condition()` becomes true within `within` seconds (another thread has to catch up)."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def test_a_body_sent_a_byte_at_a_time_is_not_waited_for(farm):
