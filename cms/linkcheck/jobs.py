@@ -59,7 +59,7 @@ def execute(run_id: int) -> LinkCheckRun:
         runs.update(
             status=LinkCheckRun.Status.FAILED,
             finished_at=timezone.now(),
-            summary=_("The check failed; the task's traceback is in the admin, under Tasks."),
+            summary=_("The check failed; its traceback is in the admin, under Task Results."),
         )
         raise
     counts = checked.counts()
