@@ -16,6 +16,8 @@ Routes (any route also takes ?head=CODE: HEAD is answered with CODE, as servers 
   /reset                   the connection is reset (RST) before any answer
   /flaky/ID?times=N        the first N connections for ID are reset, then 200
   /huge                    200 with an endless body (a HEAD gets only the headers)
+  /drip-headers?every=S    the status line, then the headers one byte every S seconds (default 1), never ending
+  /drip-body?every=S       200 and its headers at once, then the body one byte every S seconds, never ending
   /_stats                  JSON: requests and the most requests in flight at once, per host
 
 Only loopback addresses: the farm refuses to bind anything else.
@@ -45,6 +47,7 @@ class Stats:
     hits: Counter = field(default_factory=Counter)  # per path (without query)
     log: list[tuple[str, str, str, dict[str, str]]] = field(default_factory=list)  # host, method, target, headers
     body_bytes_sent: int = 0
+    drip_bytes_sent: int = 0
     max_in_flight_all: int = 0
     connections: int = 0
 
@@ -54,6 +57,7 @@ class Stats:
             "max_in_flight": dict(self.max_in_flight),
             "max_in_flight_all": self.max_in_flight_all,
             "body_bytes_sent": self.body_bytes_sent,
+            "drip_bytes_sent": self.drip_bytes_sent,
             "connections": self.connections,
         }
 
@@ -194,6 +198,8 @@ class Farm:
             return await self._send(writer, method, 200)
         if route == "huge":
             return await self._huge(writer, method)
+        if route in ("drip-headers", "drip-body"):
+            return await self._drip(reader, writer, method, route, float(query.get("every", 1)))
         if route == "_stats":
             return await self._send(writer, method, 200, body=json.dumps(self.stats.as_dict()).encode())
         return await self._send(writer, method, 404)
@@ -233,6 +239,35 @@ class Farm:
                 self.stats.body_bytes_sent += len(CHUNK)
         except (ConnectionError, OSError):
             return False
+
+    async def _drip(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, method: str, route: str, every: float
+    ) -> bool:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000000\r\n\r\n"
+        if route == "drip-headers":
+            writer.write(head[:17])  # the status line only
+            drip = b"X-Slow: " + b"x" * 10_000_000
+        else:
+            writer.write(head)
+            if method == "HEAD":
+                await writer.drain()
+                return True
+            drip = b"x" * 100_000_000
+        try:
+            await writer.drain()
+            for sent, byte in enumerate(drip):  # until the client hangs up (or the farm's own limit)
+                with contextlib.suppress(TimeoutError):
+                    # Waiting on the reader notices a hang-up at once, so the request counts as in flight no longer.
+                    if not await asyncio.wait_for(reader.read(1), every):
+                        break
+                if sent * every > self.hang_limit:
+                    break
+                writer.write(bytes([byte]))
+                await writer.drain()
+                self.stats.drip_bytes_sent += 1
+        except (ConnectionError, OSError):
+            pass
+        return False
 
 
 class FarmThread:

@@ -21,7 +21,7 @@ def record(
     comment: str = "",
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry; its notifications go out once (and only if) the action's transaction commits."""
+    """Append one entry; its notifications are queued once (and only if) the action's transaction commits."""
     entry = AuditEntry.objects.create(
         user=user if user is not None and user.is_authenticated else None,
         action=action,
@@ -33,5 +33,5 @@ def record(
         details=details or {},
         address=clientip.current(),
     )
-    transaction.on_commit(lambda: notifications.send(entry.pk))
+    transaction.on_commit(lambda: notifications.send_later.enqueue(entry.pk))
     return entry

@@ -116,6 +116,48 @@ class LinkCheck(models.Model):
         return f"{self.url}: {self.get_status_display()}"
 
 
+class LinkCheckRun(models.Model):
+    """One check of some URLs in the background (a task): who asked, how far it got, what it found."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting for a worker")
+        RUNNING = "running", _("running")
+        FINISHED = "finished", _("finished")
+        FAILED = "failed", _("failed")
+
+    class Reason(models.TextChoices):
+        ADMIN = "admin", _("asked for in the admin")
+        SUBMISSION = "submission", _("new or changed links of a submitted change")
+
+    reason = models.CharField(max_length=12, choices=Reason.choices, default=Reason.ADMIN)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    urls = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0, help_text=_("URLs that failed in this run so far."))
+    summary = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("link check run")
+
+    def __str__(self) -> str:
+        return f"Link check {self.pk}: {self.done}/{self.total} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:cms_linkcheck_run", args=[self.pk])
+
+    @property
+    def is_over(self) -> bool:
+        return self.status in (self.Status.FINISHED, self.Status.FAILED)
+
+
 def new_webhook_secret() -> str:
     return secrets.token_urlsafe(32)
 

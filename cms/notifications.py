@@ -1,7 +1,8 @@
 """Email that follows the audit log: reviewers hear of new requests, authors of what became of theirs."""
 
 import logging
-from datetime import datetime
+import smtplib
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -10,7 +11,9 @@ from django.core.mail import EmailMessage, send_mass_mail
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks import task
 
+from cms import queue
 from cms.models import AuditEntry
 
 log = logging.getLogger(__name__)
@@ -70,11 +73,26 @@ def _email(subject: str, body: str, recipients: list[AbstractBaseUser] | QuerySe
     return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email for user in recipients])
 
 
-def send(entry_id: int) -> None:
-    """Send what an entry calls for. A mail server that is down must not undo a committed action: log it."""
+def send(entry_id: int) -> int:
+    """Send what an entry calls for; return how many emails went out. Runs as a task (`send_later`), after the
+    action committed: a mail server that is down raises here, and the task tries again later."""
     entry = AuditEntry.objects.select_related("change_request__author", "wizard", "release", "user").get(pk=entry_id)
     outgoing = [message for message in messages(entry) if message.to]
     try:
-        send_mass_mail([(m.subject, m.body, m.from_email, m.to) for m in outgoing], fail_silently=False)
+        return send_mass_mail([(m.subject, m.body, m.from_email, m.to) for m in outgoing], fail_silently=False)
     except OSError:
-        log.exception("Could not send the notifications of audit entry %s", entry_id)
+        log.warning("Could not send the notifications of audit entry %s", entry_id, exc_info=True)
+        raise
+
+
+@task()
+def send_later(entry_id: int, attempt: int = 1) -> int:
+    """The emails an audit entry calls for, as a task; a mail server that fails is tried again, later, a few times."""
+    try:
+        return send(entry_id)
+    except (OSError, smtplib.SMTPException):
+        if attempt >= settings.TASK_EMAIL_ATTEMPTS:
+            raise
+        delay = timedelta(seconds=settings.TASK_EMAIL_RETRY_DELAY * 2 ** (attempt - 1))
+        queue.later(send_later, timezone.now() + delay, entry_id, attempt=attempt + 1)
+        return 0

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "reversion",
     "axes",
     "ninja",  # the API's documentation page and its Swagger UI files, served locally
+    "django_tasks",
+    "django_tasks_db",  # the task queue's table, its admin (failed tasks) and `manage.py db_worker`
     "cms",
     "wizard",
 ]
@@ -251,9 +253,8 @@ WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "5"))  # seconds for o
 WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
 WEBHOOK_RETRY_DELAY = 60  # seconds before the first retry, doubled after each failure …
 WEBHOOK_MAX_RETRY_DELAY = 6 * 3600  # … up to this
-# The first attempt runs in a background thread right after the publish commits; manage.py deliverwebhooks
-# (cron, every minute) retries. Off: only the cron delivers.
-WEBHOOK_DELIVER_AT_ONCE = env_flag("WEBHOOK_DELIVER_AT_ONCE", True)
+# Each attempt, and each retry, is a task (cms/queue.py); `manage.py deliverwebhooks` sends whatever is due, should
+# a task ever be lost.
 
 # The public site (cms/site/views.py).
 # Browsers and proxies keep a page this many seconds, then revalidate it with its ETag (a 304 is cheap).
@@ -265,6 +266,19 @@ WIZARD_PAGE_CACHE_SIZE = int(os.environ.get("WIZARD_PAGE_CACHE_SIZE", "5000"))
 WIZARD_FEEDBACK_MAX_SECONDS = 24 * 3600
 WIZARD_FEEDBACK_FLOOD_LIMIT = 10
 WIZARD_FEEDBACK_FLOOD_WINDOW = 600
+
+# Background tasks (cms/queue.py): link checks, notification emails, webhook deliveries. They wait in the database
+# until a worker (`manage.py db_worker`, see docs/tasks.md) runs them; TASKS_BACKEND
+# "django_tasks.backends.immediate.ImmediateBackend" runs each at once, in the process that enqueued it.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "linkcheck"],
+    }
+}
+# Notification emails: tries before a task gives up (it then shows as failed in the admin), and the first wait.
+TASK_EMAIL_ATTEMPTS = int(os.environ.get("TASK_EMAIL_ATTEMPTS", "4"))
+TASK_EMAIL_RETRY_DELAY = 60  # seconds, doubled after each failure
 
 # The link checker (cms/linkcheck/): how politely and how long it checks external URLs.
 # LINKCHECK_ALLOW_PRIVATE: "1" lets it check private, loopback and link-local addresses (an intranet's own links);
@@ -279,10 +293,14 @@ LINKCHECK_ALLOW_PRIVATE = (
 LINKCHECK_CONCURRENCY = int(os.environ.get("LINKCHECK_CONCURRENCY", "32"))  # requests in flight, all hosts together
 LINKCHECK_PER_HOST = int(os.environ.get("LINKCHECK_PER_HOST", "4"))  # requests in flight to one host
 LINKCHECK_CONNECT_TIMEOUT = float(os.environ.get("LINKCHECK_CONNECT_TIMEOUT", "5"))
-LINKCHECK_TIMEOUT = float(os.environ.get("LINKCHECK_TIMEOUT", "15"))  # one request, until its headers are in
-LINKCHECK_RETRIES = 2  # more tries after a reset, a timeout or a 429/503, with doubling waits
-LINKCHECK_BACKOFF = 1.0  # seconds before the first retry
-LINKCHECK_RETRY_AFTER_CAP = 30.0  # the longest Retry-After we wait for; a longer one counts as a failure
+# One URL's network time in a run (all its requests, redirects and its one retry after a reset), plus the time its
+# connections took to open: a URL costs at most TIMEOUT + CONNECT_TIMEOUT seconds, whatever the server does.
+LINKCHECK_TIMEOUT = float(os.environ.get("LINKCHECK_TIMEOUT", "10"))
+LINKCHECK_RETRIES = 2  # more tries after a 429/503 (a reset is tried once more at once; a timeout never)
+LINKCHECK_BACKOFF = 1.0  # seconds before retrying a 429/503 that gave no Retry-After
+LINKCHECK_RETRY_AFTER_CAP = 30.0  # the longest Retry-After we wait for; longer: "not checked this run"
+# A run stops waiting for rate-limited servers once a wait would end past this many seconds after its start.
+LINKCHECK_RUN_BUDGET = float(os.environ.get("LINKCHECK_RUN_BUDGET", "1800"))
 LINKCHECK_MAX_REDIRECTS = 10
 # Where the admin is reached, for the links in the "links broke" email and the User-Agent (empty: paths only).
 LINKCHECK_SITE_URL = os.environ.get("LINKCHECK_SITE_URL", "").rstrip("/")

@@ -1,9 +1,9 @@
 """Webhooks: tell subscribers (a CDN to purge, a static front end to rebuild) that a wizard's live content changed.
 
 `enqueue` is called by `releases.make_live`, inside its transaction, so that an event is stored if and only if the
-pointer moved. Once that commits, a background thread makes the first attempt (a short timeout, never the
-request's time); `manage.py deliverwebhooks` (cron) retries the failed ones with exponential backoff until
-`settings.WEBHOOK_MAX_ATTEMPTS`.
+pointer moved. Once that commits, a task (`deliver_later`) makes the first attempt in a worker, never in the request;
+a failed attempt queues the next one, with exponential backoff, until `settings.WEBHOOK_MAX_ATTEMPTS`.
+`manage.py deliverwebhooks` sends whatever is due, should a task ever be lost.
 
 Each POST carries a JSON body and `X-Wizard-Signature: sha256=<hex HMAC-SHA256 of the raw body, keyed with the
 webhook's secret>`, plus `X-Wizard-Event`, `X-Wizard-Delivery` (the same on every retry of one delivery) and
@@ -14,16 +14,17 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
+from cms import queue
 from cms.models import Release, Webhook, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -86,28 +87,30 @@ def enqueue(release: Release, *, event: str) -> list[WebhookDelivery]:
         deliveries.append(delivery)
     WebhookDelivery.objects.bulk_create(deliveries)
     if deliveries:
-        ids = [delivery.uid for delivery in deliveries]
-        transaction.on_commit(lambda: send_soon(ids))
+        transaction.on_commit(lambda: _queue(deliveries))
     return deliveries
 
 
-def send_soon(uids: list[uuid.UUID]) -> threading.Thread | None:
-    """The first attempt, off the request: in a thread of its own (a cron job picks up whatever it misses)."""
-    if not settings.WEBHOOK_DELIVER_AT_ONCE:
-        return None
-    thread = threading.Thread(target=_deliver_in_thread, args=(uids,), name="webhooks", daemon=True)
-    thread.start()
-    return thread
+def _queue(deliveries: list[WebhookDelivery]) -> None:
+    for delivery in deliveries:
+        queue.at(deliver_later, delivery.next_attempt_at, str(delivery.uid))
 
 
-def _deliver_in_thread(uids: list[uuid.UUID]) -> None:
-    try:
-        time.sleep(settings.LIVE_POINTER_TTL)  # see enqueue
-        deliver_due(uids=uids)
-    except Exception:  # noqa: BLE001  # a thread has no caller to tell: log, and leave the rest to the cron job
-        logger.exception("Webhook deliveries failed; deliverwebhooks will retry them.")
-    finally:
-        connections.close_all()  # this thread's own connections
+def queue_ping(webhook: Webhook) -> WebhookDelivery:
+    """A test event for `webhook`, sent by a worker once the caller commits (the admin does not wait for it)."""
+    delivery = WebhookDelivery(webhook=webhook, event=Webhook.Event.PING, next_attempt_at=timezone.now())
+    delivery.payload = payload(delivery, None)
+    delivery.save()
+    transaction.on_commit(lambda: _queue([delivery]))
+    return delivery
+
+
+def queue_again(delivery: WebhookDelivery) -> WebhookDelivery:
+    """One more attempt of a delivery that failed (an editor fixed the receiver, say), by a worker."""
+    delivery.status, delivery.next_attempt_at = WebhookDelivery.Status.PENDING, timezone.now()
+    delivery.save(update_fields=["status", "next_attempt_at"])
+    transaction.on_commit(lambda: _queue([delivery]))
+    return delivery
 
 
 def ping(webhook: Webhook) -> WebhookDelivery:
@@ -118,11 +121,16 @@ def ping(webhook: Webhook) -> WebhookDelivery:
     return attempt(delivery)
 
 
-def send_again(delivery: WebhookDelivery) -> WebhookDelivery:
-    """One more attempt now, for a delivery that failed (an editor fixed the receiver, say)."""
-    delivery.status, delivery.next_attempt_at = WebhookDelivery.Status.PENDING, timezone.now()
-    delivery.save(update_fields=["status", "next_attempt_at"])
-    return attempt(delivery)
+def deliver(uid: uuid.UUID, *, now: datetime | None = None) -> WebhookDelivery | None:
+    """Attempt one delivery if it is due; return it (still due later if it was not), or None once it is over."""
+    now = now or timezone.now()
+    delivery = WebhookDelivery.objects.select_related("webhook").filter(uid=uid, status__in=DUE).first()
+    if delivery is None:
+        return None
+    if delivery.next_attempt_at > now or not _claim(delivery.pk, now):
+        delivery.refresh_from_db()  # not yet, or another process is sending it: its next time says when to look
+        return delivery
+    return attempt(WebhookDelivery.objects.select_related("webhook").get(pk=delivery.pk), now=now)
 
 
 def deliver_due(*, uids: list[uuid.UUID] | None = None, now: datetime | None = None) -> list[WebhookDelivery]:
@@ -187,3 +195,20 @@ def attempt(delivery: WebhookDelivery, *, now: datetime | None = None) -> Webhoo
         update_fields=["attempts", "last_status_code", "last_error", "status", "delivered_at", "next_attempt_at"]
     )
     return delivery
+
+
+class WebhookGaveUp(Exception):
+    """A webhook delivery failed WEBHOOK_MAX_ATTEMPTS times: the task fails, so that the admin shows it."""
+
+
+@task()
+def deliver_later(delivery_uid: str) -> str:
+    """One attempt of a webhook delivery, when it is due; a failed attempt queues the next one at its time."""
+    delivery = deliver(uuid.UUID(delivery_uid))
+    if delivery is None:  # already delivered or given up (the deliverwebhooks command got there first)
+        return "gone"
+    if delivery.status in DUE:
+        queue.later(deliver_later, delivery.next_attempt_at, delivery_uid)
+    elif delivery.status == WebhookDelivery.Status.FAILED:
+        raise WebhookGaveUp(f"Gave up on delivery {delivery.uid} to {delivery.webhook.url}: {delivery.last_error}")
+    return delivery.status

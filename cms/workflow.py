@@ -17,6 +17,7 @@ from django.utils import timezone
 from reversion.models import Version
 
 from cms import audit, checks, releases
+from cms.linkcheck import jobs
 from cms.models import AuditEntry, ChangeRequest, LiveRelease, Release
 from wizard.models import LinkTarget, Node
 
@@ -133,6 +134,9 @@ def submit(wizard: Node, *, author: AbstractBaseUser, note: str = "") -> ChangeR
     found = checks.errors(change.checks)
     details = {"errors": len(found), "warnings": len(change.checks) - len(found), "hash": digest}
     audit.record(wizard, Action.SUBMIT, user=author, change=change, comment=change.note, details=details)
+    # The links the change adds are checked in the background, so that its reviewer sees whether they work.
+    if added := jobs.new_urls(snapshot, compared_to=live.snapshot if live else None):
+        jobs.start(added, user=author, reason=jobs.Reason.SUBMISSION)
     return change
 
 

@@ -5,9 +5,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connections
 from django.db.models.signals import post_migrate
 from django.test import override_settings
+from django_tasks_db.management.commands import db_worker
 
 from cms import live, triggers
 from cms.models import Release
@@ -135,3 +137,29 @@ def fresh_live_cache(monkeypatch: pytest.MonkeyPatch) -> None:
 def fast_password_hashing(settings) -> None:
     """Test users get real passwords (the browser tests log in), hashed cheaply: PBKDF2 costs ~0.5 s a user."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def tasks_at_once(settings) -> None:
+    """Tasks run in the process that queues them, once the action commits (tests/cms/test_tasks.py runs them
+    through the database queue and its worker instead, as production does)."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "linkcheck"]}
+    }
+
+
+class Worker:
+    """Runs the queued tasks as production does: `manage.py db_worker`, here until the queue is empty."""
+
+    def __call__(self) -> None:
+        call_command("db_worker", batch=True, startup_delay=False, interval=0, queue_name="*", verbosity=0)
+
+
+@pytest.fixture
+def task_queue(settings, monkeypatch: pytest.MonkeyPatch) -> Worker:
+    """The database queue (tasks wait for a worker), with `task_queue()` to run a worker until none is left."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "linkcheck"]}}
+    # Between tasks a worker closes connections that are not in autocommit mode: inside a test's transaction, that
+    # would be the test's own connection (on PostgreSQL). The worker runs in the test's transaction instead.
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    return Worker()

@@ -1,7 +1,8 @@
 """The link checker in the admin: status badges on steps and link targets, "check now", the broken links page.
 
 `LinkStatusMixin` goes first in the bases of NodeAdmin and LinkTargetAdmin (cms/admin/steps.py); `LinkCheckAdmin`
-registers the results, with the broken links page at admin/cms/linkcheck/broken/.
+registers the results, with the broken links page at admin/cms/linkcheck/broken/ and the page of one background
+run at admin/cms/linkcheck/run/<id>/ (its progress as JSON at …/progress/, polled by static/cms/linkcheck-run.js).
 """
 
 from collections.abc import Sequence
@@ -12,7 +13,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.dateformat import format as date_format
@@ -21,8 +23,8 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from cms.linkcheck import extract, report, run
-from cms.models import LinkCheck
+from cms.linkcheck import extract, jobs, report
+from cms.models import LinkCheck, LinkCheckRun
 from wizard.models import LinkTarget
 
 # Colours only add to the words, which say the status on their own (WCAG 1.4.1).
@@ -34,9 +36,8 @@ BADGE_COLOURS = {
     LinkCheck.Status.REFUSED: ("#3d3d3d", "#ececec"),
     LinkCheck.Status.PENDING: ("#3d3d3d", "#ececec"),
 }
-# "Check now" runs inside an admin request: shorter waits than a nightly run, so that a dead host cannot keep the
-# page loading past a proxy's or gunicorn's timeout (at worst 2 tries × 8 s per URL).
-CHECK_NOW = {"timeout": 8.0, "connect_timeout": 4.0, "retries": 1}
+# How often the page of a running check asks for its progress (seconds); the script stops when the run ends.
+POLL_EVERY = 2
 EDITOR_PERMISSIONS = ("wizard.change_node", "wizard.change_linktarget", "cms.view_linkcheck")
 
 # Statuses of every URL and the link targets' URLs, read once for a whole changelist page (see changelist_view).
@@ -145,23 +146,21 @@ class LinkStatusMixin:
         )
 
     @admin.action(description=_("Check the links of the selected items now"), permissions=["change"])
-    def check_links_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def check_links_now(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         urls = list(dict.fromkeys(url for obj in queryset for url in urls_of(obj)))
         if not urls:
             self.message_user(request, _("The selected items have no external link."), messages.INFO)
-            return
-        self.message_user(request, *outcome(run.check(urls, record=True, opts=run.options(**CHECK_NOW))))
+            return None
+        return started(request, jobs.start(urls, user=request.user))
 
 
-def outcome(found: run.Report) -> tuple[str, int]:
-    """A message for editors about a "check now", and its level."""
-    counts = found.counts()
-    parts = [f"{counts[status]} {LinkCheck.Status(status).label}" for status in report.SEVERITY if counts.get(status)]
-    failing = counts.get(LinkCheck.Status.BROKEN, 0) + counts.get(LinkCheck.Status.UNSTABLE, 0)
-    checked = ngettext("Checked %(n)d link: %(parts)s.", "Checked %(n)d links: %(parts)s.", sum(counts.values()))
-    return checked % {"n": sum(counts.values()), "parts": ", ".join(parts)}, (
-        messages.WARNING if failing else messages.SUCCESS
-    )
+def started(request: HttpRequest, found: LinkCheckRun) -> HttpResponse:
+    """The answer to "check now": at once, with the page that follows the run (the check runs in a worker)."""
+    text = ngettext(
+        "Checking %(n)d link in the background.", "Checking %(n)d links in the background.", found.total
+    ) % {"n": found.total}
+    messages.info(request, text)
+    return HttpResponseRedirect(found.get_absolute_url())
 
 
 def may_see_links(request: HttpRequest) -> bool:
@@ -198,13 +197,40 @@ class LinkCheckAdmin(admin.ModelAdmin):
         return may_see_links(request)
 
     @admin.action(description=_("Check the selected URLs now"), permissions=["check"])
-    def check_now(self, request: HttpRequest, queryset: QuerySet[LinkCheck]) -> None:
-        urls = list(queryset.values_list("url", flat=True))
-        self.message_user(request, *outcome(run.check(urls, record=True, opts=run.options(**CHECK_NOW))))
+    def check_now(self, request: HttpRequest, queryset: QuerySet[LinkCheck]) -> HttpResponse:
+        return started(request, jobs.start(list(queryset.values_list("url", flat=True)), user=request.user))
 
     def get_urls(self) -> list[URLPattern]:
-        broken = path("broken/", self.admin_site.admin_view(self.broken_view), name="cms_linkcheck_broken")
-        return [broken, *super().get_urls()]
+        view = self.admin_site.admin_view
+        return [
+            path("broken/", view(self.broken_view), name="cms_linkcheck_broken"),
+            path("run/<int:pk>/", view(self.run_view), name="cms_linkcheck_run"),
+            path("run/<int:pk>/progress/", view(self.progress_view), name="cms_linkcheck_run_progress"),
+            *super().get_urls(),
+        ]
+
+    def run_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """One background run: done / total and failures so far, then its summary; a script keeps it current."""
+        if not may_see_links(request):
+            raise PermissionDenied
+        found = get_object_or_404(LinkCheckRun, pk=pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Link check %(n)s") % {"n": found.pk},
+            "run": found,
+            "progress": progress_of(found),
+            "progress_url": reverse("admin:cms_linkcheck_run_progress", args=[found.pk]),
+            "poll_every": POLL_EVERY,
+            "changelist_url": reverse("admin:cms_linkcheck_changelist"),
+            "broken_url": reverse("admin:cms_linkcheck_broken"),
+        }
+        return TemplateResponse(request, "admin/cms/linkcheck/run.html", context)
+
+    def progress_view(self, request: HttpRequest, pk: int) -> JsonResponse:
+        if not may_see_links(request):
+            raise PermissionDenied
+        return JsonResponse(progress_of(get_object_or_404(LinkCheckRun, pk=pk)))
 
     def broken_view(self, request: HttpRequest) -> HttpResponse:
         """Every broken, unstable or moved URL still in use, with each place that uses it and a link to edit it."""
@@ -218,3 +244,16 @@ class LinkCheckAdmin(admin.ModelAdmin):
             "changelist_url": reverse("admin:cms_linkcheck_changelist"),
         }
         return TemplateResponse(request, "admin/cms/linkcheck/broken.html", context)
+
+
+def progress_of(found: LinkCheckRun) -> dict[str, Any]:
+    """What the run's page shows, and what its script reads."""
+    return {
+        "status": found.status,
+        "status_label": str(found.get_status_display()),
+        "done": found.done,
+        "total": found.total,
+        "failed": found.failed,
+        "over": found.is_over,
+        "summary": found.summary,
+    }

@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -67,9 +67,10 @@ class WebhookAdmin(admin.ModelAdmin):
     @admin.action(description=_("Send a test event (ping) now"))
     def send_ping(self, request: HttpRequest, queryset: QuerySet[Webhook]) -> None:
         for webhook in queryset:
-            delivery = webhooks.ping(webhook)
-            level = messages.SUCCESS if delivery.status == WebhookDelivery.Status.DELIVERED else messages.ERROR
-            self.message_user(request, f"{webhook}: {delivery.get_status_display()} {delivery.last_error}", level)
+            webhooks.queue_ping(webhook)
+            self.message_user(
+                request, _("%(hook)s: a test event is on its way; its result shows here.") % {"hook": webhook}
+            )
 
 
 @admin.register(WebhookDelivery)
@@ -88,6 +89,5 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     @admin.action(description=_("Send again now"), permissions=["change"])
     def send_again(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
         for delivery in queryset.select_related("webhook"):
-            delivery = webhooks.send_again(delivery)
-            level = messages.SUCCESS if delivery.status == WebhookDelivery.Status.DELIVERED else messages.ERROR
-            self.message_user(request, f"{delivery}: {delivery.last_error}".rstrip(": "), level)
+            webhooks.queue_again(delivery)
+            self.message_user(request, _("%(delivery)s: on its way again.") % {"delivery": delivery})

@@ -1,9 +1,10 @@
 """One HTTP check of one URL, without the database: HEAD (GET when HEAD is refused), redirects followed by hand.
 
 A probe is polite (an identifying User-Agent, a slot from the caller's concurrency limiter for every request,
-Retry-After honoured), patient with flaky servers (resets and timeouts are retried with doubling waits) and
-safe: the client connects only to addresses it has checked itself, so a URL, a redirect or a DNS answer cannot
-send it into the internal network unless `allowed_networks` says so.
+Retry-After honoured), bounded (one URL spends at most `timeout` seconds of network time in a run, plus the time
+its connections took to open, whatever the server does: see `Budget`) and safe: the client connects only to
+addresses it has checked itself, so a URL, a redirect or a DNS answer cannot send it into the internal network
+unless `allowed_networks` says so.
 """
 
 import asyncio
@@ -16,6 +17,7 @@ import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -47,17 +49,19 @@ class Outcome(StrEnum):
     REDIRECT = "redirect"  # works, but moved permanently: the link should be updated
     BROKEN = "broken"
     REFUSED = "refused"  # not checked: the host is on a private, loopback or link-local address
+    RATE_LIMITED = "rate-limited"  # not checked this run: the server asked to wait longer than the run can
 
 
 @dataclass(frozen=True)
 class Options:
-    connect_timeout: float = 5.0
-    timeout: float = 15.0  # one request, from its start until the status line and headers are in
+    connect_timeout: float = 5.0  # to open one connection; the time it took is added to the URL's budget
+    timeout: float = 10.0  # one URL's budget: its requests, redirects and retry, until the last headers are in
     concurrency: int = 32  # requests in flight, all hosts together (run.py enforces it)
     per_host: int = 4  # requests in flight to one host (run.py enforces it)
-    retries: int = 2  # tries after the first, for resets, timeouts and 429/503 answers
-    backoff: float = 1.0  # seconds before the first retry; each further retry waits twice as long
-    retry_after_cap: float = 30.0
+    retries: int = 2  # tries after the first for 429/503 answers (a reset is tried once more; a timeout never)
+    backoff: float = 1.0  # seconds before retrying a 429/503 without Retry-After; each further wait doubles
+    retry_after_cap: float = 30.0  # the longest wait a server may ask for; longer: not checked this run
+    run_budget: float = 1800.0  # seconds a run may last before it stops waiting for rate-limited servers
     max_redirects: int = 10
     user_agent: str = "wizard-cms-linkcheck/1.0"
     allowed_networks: tuple[str, ...] = ()  # private networks the checker may still reach
@@ -100,15 +104,107 @@ class HostNotFoundError(Exception):
 
 
 class _Transient(Exception):
-    """A failure worth another try: a reset, a timeout, a refused connection, a 429 or 503."""
+    """A failure worth one more try at once: a reset or refused connection, a DNS resolver that could not answer."""
 
-    def __init__(self, message: str, *, wait: float | None = None, http_status: int | None = None) -> None:
+
+class _RateLimited(Exception):
+    """A 429 or 503: worth another try after the server's Retry-After (or a backoff)."""
+
+    def __init__(self, message: str, *, wait: float | None, http_status: int) -> None:
         super().__init__(message)
         self.wait, self.http_status = wait, http_status
 
 
 class _Final(Exception):
-    """A failure no retry will cure: a redirect loop, an unsupported scheme, a bad certificate."""
+    """A failure no retry in this run will cure: a timeout, a redirect loop, an unsupported scheme, a bad certificate.
+
+    A timeout is not retried within a run: the next run tries again, and a URL is called broken only after two
+    failed runs in a row, which already absorbs a blip.
+    """
+
+
+class Clock:
+    """The time and the waits of a probe; tests pass one that moves only when asked to."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+SYSTEM_CLOCK = Clock()
+
+
+class Budget:
+    """The network time one URL may spend in a run: `seconds`, plus what opening its connections took (each at
+    most the connect timeout, which httpx enforces).
+
+    One overall deadline rather than per-read timeouts: a server that accepts and never answers, or sends its
+    headers a byte a second, or redirects forever, hits the same wall. Only time spent in a request counts:
+    waiting for a host's slot or for a Retry-After does not.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.left = seconds
+        self._timeout: asyncio.Timeout | None = None
+
+    @contextlib.asynccontextmanager
+    async def spending(self) -> AsyncIterator[None]:
+        """Run the body within what is left; TimeoutError when it is spent."""
+        loop = asyncio.get_running_loop()
+        started, token = loop.time(), _budget.set(self)
+        try:
+            async with asyncio.timeout(max(self.left, 0.0)) as self._timeout:
+                yield
+        finally:
+            _budget.reset(token)
+            self._timeout = None
+            self.left -= loop.time() - started
+
+    def add(self, seconds: float) -> None:
+        """Give the request under way `seconds` more (the time it spent connecting)."""
+        self.left += seconds
+        timeout = self._timeout
+        # Too late once it has fired: the request is being cancelled.
+        if timeout is not None and not timeout.expired() and (when := timeout.when()) is not None:
+            timeout.reschedule(when + seconds)
+
+
+_budget: ContextVar[Budget | None] = ContextVar("linkcheck_budget", default=None)
+
+
+class _TimedBackend(httpcore.AsyncNetworkBackend):
+    """Adds the time a connection took to open to the budget of the URL that opened it.
+
+    httpcore opens a connection in the task of the request that needs it, so the request's budget is in context.
+    """
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
+        self._inner = inner
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        started = time.monotonic()
+        try:
+            return await self._inner.connect_tcp(
+                host, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+            )
+        finally:
+            if (budget := _budget.get()) is not None:
+                budget.add(min(time.monotonic() - started, timeout if timeout is not None else float("inf")))
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: Any = None) -> Any:
+        return await self._inner.connect_unix_socket(path, timeout=timeout, socket_options=socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
 
 
 # IPv6 ranges that carry an IPv4 address, which a gateway on the path may turn into a connection to it.
@@ -216,7 +312,9 @@ def make_client(
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,
-        network_backend=GuardedBackend([ipaddress.ip_network(net, strict=False) for net in options.allowed_networks]),
+        network_backend=_TimedBackend(
+            GuardedBackend([ipaddress.ip_network(net, strict=False) for net in options.allowed_networks])
+        ),
     )
     return httpx.AsyncClient(
         transport=transport,
@@ -267,33 +365,56 @@ async def unlimited(host: str) -> AsyncIterator[None]:
     yield
 
 
-async def probe(url: str, *, clients: Clients, options: Options, slot: Slot = unlimited) -> Result:
-    """Check one URL, with its retries; never raises for anything the network or the server does."""
-    attempts = 0
+async def probe(
+    url: str,
+    *,
+    clients: Clients,
+    options: Options,
+    slot: Slot = unlimited,
+    deadline: float | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> Result:
+    """Check one URL; never raises for anything the network or the server does.
+
+    Its requests share one `Budget`: `options.timeout` plus the time spent connecting. A timeout ends the check;
+    a reset or refused connection is tried once more at once, within the same budget; a 429 or 503 is tried
+    again after its Retry-After (at most `retry_after_cap`), unless the wait would end past `deadline` (the end of
+    the run's budget, on `clock`): then the URL is not checked this run, rather than called broken.
+    """
+    budget = Budget(options.timeout)
+    attempts = resets = limited = 0
     while True:
         attempts += 1
-        started = time.monotonic()
+        started = clock.now()
         try:
-            result = await _follow(url, clients=clients, options=options, slot=slot)
+            result = await _follow(url, clients=clients, options=options, slot=slot, budget=budget)
         except PrivateAddressError as error:
             return Result(url, Outcome.REFUSED, error=f"Not checked: {error}.", attempts=attempts)
         except (HostNotFoundError, _Final) as error:
-            return Result(url, Outcome.BROKEN, error=_sentence(error), attempts=attempts)
+            return Result(url, Outcome.BROKEN, error=_tries(error, attempts), attempts=attempts)
         except _Transient as error:
-            if attempts > options.retries:
+            resets += 1
+            if resets > 1:
+                return Result(url, Outcome.BROKEN, error=_tries(error, attempts), attempts=attempts)
+            continue
+        except _RateLimited as error:
+            limited += 1
+            if limited > options.retries:
                 message = _tries(error, attempts)
                 return Result(url, Outcome.BROKEN, http_status=error.http_status, error=message, attempts=attempts)
-            wait = options.backoff * 2 ** (attempts - 1) if error.wait is None else error.wait
-            if wait > options.retry_after_cap:
-                message = f"{_sentence(error)} The server asks to wait {wait:.0f} s, longer than we wait."
-                return Result(url, Outcome.BROKEN, http_status=error.http_status, error=message, attempts=attempts)
-            await asyncio.sleep(wait)
+            wait = options.backoff * 2 ** (limited - 1) if error.wait is None else error.wait
+            if wait > options.retry_after_cap or (deadline is not None and clock.now() + wait > deadline):
+                message = f"Not checked this run: {_sentence(error)[:-1]}, and the server asks to wait {wait:.0f} s."
+                return Result(
+                    url, Outcome.RATE_LIMITED, http_status=error.http_status, error=message, attempts=attempts
+                )
+            await clock.sleep(wait)
             continue
         except Exception as error:  # a probe must not take the whole run down with it
             logger.exception("Unexpected failure while checking %s", url)
             return Result(url, Outcome.BROKEN, error=f"Unexpected error: {error!r}", attempts=attempts)
         result.attempts = attempts
-        result.response_ms = round((time.monotonic() - started) * 1000)
+        result.response_ms = round((clock.now() - started) * 1000)
         return result
 
 
@@ -307,7 +428,7 @@ def _tries(error: Exception, attempts: int) -> str:
     return f"{_sentence(error)[:-1]} ({attempts} tries)." if attempts > 1 else _sentence(error)
 
 
-async def _follow(url: str, *, clients: Clients, options: Options, slot: Slot) -> Result:
+async def _follow(url: str, *, clients: Clients, options: Options, slot: Slot, budget: Budget) -> Result:
     """One pass through the redirect chain, from `url` to an answer that is not a redirect.
 
     The host's slot is kept from one request to the next while the chain stays on that host, so that a URL, once
@@ -323,7 +444,11 @@ async def _follow(url: str, *, clients: Clients, options: Options, slot: Slot) -
                 await held.aclose()
                 await held.enter_async_context(slot(host))
                 held_host = host
-            status, headers = await _ask(current, client=clients.get(host), options=options)
+            try:
+                async with budget.spending():
+                    status, headers = await _ask(current, client=clients.get(host), options=options)
+            except TimeoutError:
+                raise _Final(f"no answer within {options.timeout:g} s") from None
             location = headers.get("location", "").strip()
             if status in REDIRECT_STATUSES and location:
                 target = urljoin(current, location)
@@ -346,7 +471,7 @@ def _host(url: str) -> str:
 
 def _judge(url: str, status: int, final_url: str, hops: list[tuple[int, str]], headers: httpx.Headers) -> Result:
     if status in RATE_LIMITED:
-        raise _Transient(f"HTTP {status} {_reason(status)}", wait=retry_after(headers), http_status=status)
+        raise _RateLimited(f"HTTP {status} {_reason(status)}", wait=retry_after(headers), http_status=status)
     if 200 <= status < 300 or status in WORKING_STATUSES:
         moved = bool(hops) and hops[0][0] in PERMANENT_REDIRECTS
         outcome = Outcome.REDIRECT if moved else Outcome.OK
@@ -374,19 +499,16 @@ async def _ask(url: str, *, client: httpx.AsyncClient, options: Options) -> tupl
 
 async def _send(method: str, url: str, *, client: httpx.AsyncClient, options: Options) -> tuple[int, httpx.Headers]:
     try:
-        async with asyncio.timeout(options.timeout):
-            # Streaming, and leaving without reading: the body of a GET is never downloaded.
-            async with client.stream(method, url) as response:
-                if method == "HEAD":
-                    # A HEAD answer has no body; reading its end lets the connection serve the next request.
-                    await response.aread()
-                return response.status_code, response.headers
-    except TimeoutError:
-        raise _Transient(f"no answer within {options.timeout:g} s") from None
+        # Streaming, and leaving without reading: the body of a GET is never downloaded.
+        async with client.stream(method, url) as response:
+            if method == "HEAD":
+                # A HEAD answer has no body; reading its end lets the connection serve the next request.
+                await response.aread()
+            return response.status_code, response.headers
     except httpx.ConnectTimeout:
-        raise _Transient(f"could not connect within {options.connect_timeout:g} s") from None
+        raise _Final(f"could not connect within {options.connect_timeout:g} s") from None
     except httpx.TimeoutException:
-        raise _Transient(f"no answer within {options.timeout:g} s") from None
+        raise _Final(f"no answer within {options.timeout:g} s") from None
     except httpx.ConnectError as error:
         if "CERTIFICATE" in str(error).upper() or isinstance(error.__cause__, ssl.SSLError):
             raise _Final(f"TLS error: {error}") from None

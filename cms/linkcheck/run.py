@@ -9,6 +9,7 @@ is used.
 import asyncio
 import contextlib
 import logging
+import queue
 import smtplib
 import time
 from collections import Counter, defaultdict
@@ -33,7 +34,7 @@ from cms.models import LinkCheck
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]  # (done, total)
+Progress = Callable[[int, int, int], None]  # (done, total, failed so far)
 MAX_URL_LENGTH = LinkCheck._meta.get_field("url").max_length
 EDITORS_GROUP = "Editors"
 
@@ -48,6 +49,7 @@ def options(**overrides: float | int | None) -> probe.Options:
         "retries": settings.LINKCHECK_RETRIES,
         "backoff": settings.LINKCHECK_BACKOFF,
         "retry_after_cap": settings.LINKCHECK_RETRY_AFTER_CAP,
+        "run_budget": settings.LINKCHECK_RUN_BUDGET,
         "max_redirects": settings.LINKCHECK_MAX_REDIRECTS,
         "user_agent": settings.LINKCHECK_USER_AGENT,
         "allowed_networks": tuple(settings.LINKCHECK_ALLOW_PRIVATE),
@@ -77,16 +79,18 @@ async def probe_all(urls: list[str], opts: probe.Options, progress: Progress | N
     """Probe each URL (a URL that differs only by its #fragment is fetched once), in the given order."""
     pages = list(dict.fromkeys(urldefrag(url).url for url in urls))
     limiter = HostLimiter(opts.concurrency, opts.per_host)
-    done = 0
+    done = failed = 0
+    deadline = probe.SYSTEM_CLOCK.now() + opts.run_budget
 
     async with probe.Clients(opts) as clients:
 
         async def one(page: str) -> probe.Result:
-            nonlocal done
-            result = await probe.probe(page, clients=clients, options=opts, slot=limiter.slot)
+            nonlocal done, failed
+            result = await probe.probe(page, clients=clients, options=opts, slot=limiter.slot, deadline=deadline)
             done += 1
+            failed += result.outcome == probe.Outcome.BROKEN
             if progress:
-                progress(done, len(pages))
+                progress(done, len(pages), failed)
             return result
 
         found = dict(zip(pages, await asyncio.gather(*(one(page) for page in pages)), strict=True))
@@ -134,6 +138,23 @@ def run_blocking(coroutine: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coroutine).result()
 
 
+def probe_reporting(urls: list[str], opts: probe.Options, progress: Progress | None) -> list[probe.Result]:
+    """probe_all() on an event loop of its own thread, with `progress` called in this thread, where the database
+    may be used (Django refuses database calls from a thread that runs an event loop)."""
+    if progress is None:
+        return run_blocking(probe_all(urls, opts))
+    events: queue.SimpleQueue[tuple[int, int, int]] = queue.SimpleQueue()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(asyncio.run, probe_all(urls, opts, lambda *event: events.put(event)))
+        while True:
+            try:
+                progress(*events.get(timeout=0.1))
+            except queue.Empty:
+                if future.done() and events.empty():
+                    break
+        return future.result()
+
+
 def check(
     urls: Iterable[str] | None = None,
     *,
@@ -149,7 +170,7 @@ def check(
     found = extract.usages() if everything else None
     wanted = extract.urls(found) if found is not None else [url.strip() for url in urls or [] if url.strip()]
     wanted = list(dict.fromkeys(wanted))
-    results = run_blocking(probe_all(wanted, opts or options(), progress))
+    results = probe_reporting(wanted, opts or options(), progress)
     report = Report(results=results, recorded=record, usages=found or [])
     if record:
         report.rows, report.newly_broken = store(results, prune=everything)
@@ -194,6 +215,9 @@ def store(results: list[probe.Result], *, prune: bool = False) -> tuple[list[Lin
 
 def apply(row: LinkCheck, result: probe.Result, now: datetime) -> None:
     """Update one row from one probe: success resets the history, a failure adds to it."""
+    if result.outcome == probe.Outcome.RATE_LIMITED:
+        row.error = result.error  # not checked this run: the status and its history stay as they were
+        return
     row.http_status, row.error, row.response_ms = result.http_status, result.error, result.response_ms
     row.final_url = result.final_url[:MAX_URL_LENGTH]
     row.last_checked_at = now

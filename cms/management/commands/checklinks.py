@@ -24,7 +24,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--concurrency", type=int, metavar="N", help="requests in flight at most (default 32)")
         parser.add_argument("--per-host", type=int, metavar="N", help="requests in flight to one host (default 4)")
-        parser.add_argument("--timeout", type=float, metavar="SECONDS", help="for one request (default 15)")
+        parser.add_argument(
+            "--timeout", type=float, metavar="SECONDS", help="for one URL, all its requests together (default 10)"
+        )
         parser.add_argument("--format", choices=["text", "json"], default="text")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -59,7 +61,7 @@ class Command(BaseCommand):
         if broken:
             raise CommandError(f"{len(broken)} broken link(s)", returncode=1)
 
-    def progress(self, done: int, total: int) -> None:
+    def progress(self, done: int, total: int, failed: int = 0) -> None:
         filled = BAR_WIDTH * done // max(total, 1)
         self.stderr.write(f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done}/{total}", ending="")
         self.stderr.flush()
@@ -74,7 +76,7 @@ def read_url_list(path: Path) -> list[str]:
 
 def summary(report: run.Report) -> str:
     counts = report.counts()
-    order = ["ok", "redirect", "unstable", "broken", "refused"]
+    order = ["ok", "redirect", "unstable", "broken", "refused", "rate-limited"]
     parts = [f"{counts[status]} {status}" for status in order if counts.get(status)]
     total = sum(counts.values())
     return f"Checked {total} URL(s) in {report.seconds:.1f} s: {', '.join(parts) or 'nothing to check'}."

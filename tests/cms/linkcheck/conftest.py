@@ -52,13 +52,29 @@ def options(**overrides: Any) -> probe.Options:
     return probe.Options(**{**FAST, **overrides})
 
 
-def probe_one(url: str, **overrides: Any) -> probe.Result:
+class FakeClock(probe.Clock):
+    """A clock that moves only when the probe waits: each wait is recorded and passes at once."""
+
+    def __init__(self) -> None:
+        self.time, self.waits = 1000.0, []
+
+    def now(self) -> float:
+        return self.time
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.time += seconds
+
+
+def probe_one(
+    url: str, *, clock: probe.Clock = probe.SYSTEM_CLOCK, deadline: float | None = None, **overrides: Any
+) -> probe.Result:
     """One probe, as the checker makes it, with fast test options."""
     opts = options(**overrides)
 
     async def go() -> probe.Result:
         async with probe.Clients(opts) as clients:
-            return await probe.probe(url, clients=clients, options=opts)
+            return await probe.probe(url, clients=clients, options=opts, clock=clock, deadline=deadline)
 
     return run.run_blocking(go())
 

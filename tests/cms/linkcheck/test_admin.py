@@ -1,8 +1,9 @@
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
-from cms.models import LinkCheck
+from cms.models import LinkCheck, LinkCheckRun
 from tests import factories
 from tests.cms.linkcheck.conftest import make_content
 from wizard.models import LinkTarget, Node
@@ -99,31 +100,79 @@ def test_editors_see_the_link_check_results(editor_client, content):
     assert editor_client.get(reverse("admin:cms_linkcheck_add")).status_code == 403
 
 
-def test_check_now_action_checks_the_selected_link_targets(admin_client, farm):
+def test_check_now_answers_at_once_and_the_worker_checks_the_selected_link_targets(
+    admin_client, farm, task_queue, django_capture_on_commit_callbacks
+):
     make_content({"farm": {"fr": farm.url("/ok"), "nl": farm.url("/status/404")}}, {"apply": "[x](link:farm)"})
     target = LinkTarget.objects.get(key="farm")
-    response = admin_client.post(
-        reverse("admin:wizard_linktarget_changelist"),
-        {"action": "check_links_now", "_selected_action": [target.pk]},
-        follow=True,
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:wizard_linktarget_changelist"),
+            {"action": "check_links_now", "_selected_action": [target.pk]},
+        )
+    run = LinkCheckRun.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/cms/linkcheck/run/{run.pk}/"
+    assert farm.stats.requests["127.0.0.1"] == 0  # nothing checked in the request
+    assert (run.status, run.done, run.total) == ("queued", 0, 2)
+    assert DBTaskResult.objects.get().status == "READY"
+    task_queue()
     assert {row.url: row.status for row in LinkCheck.objects.all()} == {
         farm.url("/ok"): "ok", farm.url("/status/404"): "unstable"
     }  # fmt: skip
-    assert "Checked 2 links: 1 failed once, 1 working." in response.content.decode()
+    run.refresh_from_db()
+    assert (run.status, run.done, run.total, run.failed) == ("finished", 2, 2, 1)
+    assert run.summary == "Checked 2 links: 1 failed once, 1 working."
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "Checked 2 links: 1 failed once, 1 working." in page
+    assert "linkcheck-run.js" not in page  # over: nothing left to poll
 
 
-def test_check_now_action_on_steps_and_on_results(admin_client, farm):
-    make_content({}, {"apply": f"[x]({farm.url('/status/500')})"})
+def test_the_admin_answers_at_once_when_a_server_never_answers(
+    admin_client, farm, task_queue, django_capture_on_commit_callbacks
+):
+    make_content({}, {"apply": f"[x]({farm.url('/hang')})"})
     step = Node.objects.get(slug="apply")
-    admin_client.post(
-        reverse("admin:wizard_node_changelist"), {"action": "check_links_now", "_selected_action": [step.pk]}
-    )
-    row = LinkCheck.objects.get()
-    assert row.status == "unstable"
-    admin_client.post(reverse("admin:cms_linkcheck_changelist"), {"action": "check_now", "_selected_action": [row.pk]})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:wizard_node_changelist"), {"action": "check_links_now", "_selected_action": [step.pk]}
+        )
+    assert response.status_code == 302
+    assert farm.stats.requests["127.0.0.1"] == 0  # the request never waited on the hanging server
+    page = admin_client.get(response["Location"])
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert '<span data-field="done">0</span> / <span data-field="total">1</span>' in html
+    assert "linkcheck-run.js" in html  # the page follows the run
+    assert admin_client.get(f"{response['Location']}progress/").json() == {
+        "status": "queued", "status_label": "waiting for a worker", "done": 0, "total": 1, "failed": 0,
+        "over": False, "summary": "",
+    }  # fmt: skip
+    task_queue()  # the worker waits for the server, within the URL's budget (1 s in these tests)
+    progress = admin_client.get(f"{response['Location']}progress/").json()
+    assert (progress["status"], progress["done"], progress["failed"], progress["over"]) == ("finished", 1, 1, True)
+    assert LinkCheck.objects.get().error == "No answer within 1 s."
+
+
+def test_check_now_on_results_counts_a_second_failure_as_broken(
+    admin_client, farm, task_queue, django_capture_on_commit_callbacks
+):
+    row = LinkCheck.objects.create(url=farm.url("/status/500"), status="unstable", consecutive_failures=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("admin:cms_linkcheck_changelist"), {"action": "check_now", "_selected_action": [row.pk]}
+        )
+    task_queue()
     row.refresh_from_db()
     assert (row.status, row.consecutive_failures) == ("broken", 2)
+
+
+def test_a_run_page_is_for_editors_only(client, editor_client, db):
+    run = LinkCheckRun.objects.create(urls=["https://a.test/"], total=1)
+    assert editor_client.get(f"/admin/cms/linkcheck/run/{run.pk}/").status_code == 200
+    assert editor_client.get(f"/admin/cms/linkcheck/run/{run.pk}/progress/").json()["total"] == 1
+    client.force_login(factories.make_user("staffer"))  # staff, but no permission on content
+    assert client.get(f"/admin/cms/linkcheck/run/{run.pk}/progress/").status_code == 403
 
 
 @pytest.mark.parametrize("model", ["node", "linktarget"])

@@ -9,9 +9,9 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from cms.linkcheck import probe
+from cms.linkcheck import probe, run
 from cms.linkcheck.probe import Outcome
-from tests.cms.linkcheck.conftest import REAL_RESOLVE, probe_one
+from tests.cms.linkcheck.conftest import REAL_RESOLVE, FakeClock, probe_one
 
 
 def methods(farm, path: str) -> list[str]:
@@ -45,11 +45,9 @@ def test_get_when_the_server_refuses_head(farm, head_status):
 
 
 def test_get_reads_no_more_than_the_headers_of_a_huge_body(farm):
-    started = time.monotonic()
     result = probe_one(farm.url("/huge?head=405"))
     assert result.outcome == Outcome.OK
     assert methods(farm, "/huge?head=405") == ["HEAD", "GET"]
-    assert time.monotonic() - started < 5
     time.sleep(0.2)  # let the farm notice the hang-up
     # The body is endless; what the farm managed to send is what fits in socket buffers, not the body.
     assert farm.stats.body_bytes_sent < 32 * 1024 * 1024
@@ -61,15 +59,42 @@ def test_slow_page_within_the_timeout_is_ok(farm):
     assert result.response_ms >= 400
 
 
-def test_hanging_server_times_out_and_is_retried_with_backoff(farm):
-    started = time.monotonic()
-    result = probe_one(farm.url("/hang"), timeout=0.5, retries=2, backoff=0.2)
-    elapsed = time.monotonic() - started
-    assert result.outcome == Outcome.BROKEN
-    assert result.error == "No answer within 0.5 s (3 tries)."
-    assert result.attempts == 3
-    assert methods(farm, "/hang") == ["HEAD"] * 3
-    assert elapsed >= 3 * 0.5 + 0.2 + 0.4  # three timeouts and two growing waits
+def test_a_server_that_never_answers_costs_one_timeout_and_is_not_retried(farm):
+    result = probe_one(farm.url("/hang"), timeout=2)
+    assert (result.outcome, result.error, result.attempts) == (Outcome.BROKEN, "No answer within 2 s.", 1)
+    assert methods(farm, "/hang") == ["HEAD"]  # the two-run rule, not a retry, confirms a timeout
+
+
+def test_headers_sent_a_byte_at_a_time_hit_the_urls_budget(farm):
+    # Every read gets a byte before any per-read timeout: only an overall deadline ends this.
+    result = probe_one(farm.url("/drip-headers?every=0.05"), timeout=2)
+    assert (result.outcome, result.error, result.attempts) == (Outcome.BROKEN, "No answer within 2 s.", 1)
+    assert methods(farm, "/drip-headers?every=0.05") == ["HEAD"]
+    # The checker hung up: the farm sees the connection end (it would drip for 10 s otherwise).
+    assert eventually(lambda: farm.stats.in_flight["127.0.0.1"] == 0)
+
+
+def eventually(condition, within: float = 5.0) -> bool:
+    """Whether `condition()` becomes true within `within` seconds (another thread has to catch up)."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_a_body_sent_a_byte_at_a_time_is_not_waited_for(farm):
+    result = probe_one(farm.url("/drip-body?every=0.5&head=405"), timeout=5)
+    assert (result.outcome, result.http_status, result.attempts) == (Outcome.OK, 200, 1)
+    assert methods(farm, "/drip-body?every=0.5&head=405") == ["HEAD", "GET"]
+
+
+def test_endless_slow_redirects_share_one_budget(farm):
+    # Each hop answers in time, but the chain would take far longer than the URL's budget.
+    result = probe_one(farm.url("/chain/1000?delay=0.1"), timeout=0.5, max_redirects=1000)
+    assert (result.outcome, result.error, result.attempts) == (Outcome.BROKEN, "No answer within 0.5 s.", 1)
+    assert farm.stats.requests["127.0.0.1"] < 1000
 
 
 @pytest.fixture
@@ -91,34 +116,44 @@ def full_backlog():
         sock.close()
 
 
-def test_connect_timeout_is_retried_then_broken(full_backlog):
-    started = time.monotonic()
-    result = probe_one(f"http://127.0.0.1:{full_backlog}/", connect_timeout=0.3, timeout=3, retries=1, backoff=0.05)
-    assert result.outcome == Outcome.BROKEN
-    assert result.error == "Could not connect within 0.3 s (2 tries)."
-    assert 0.6 <= time.monotonic() - started < 2.5  # the connect timeout, not the 3 s request timeout
+def test_connect_timeout_is_not_retried(full_backlog):
+    result = probe_one(f"http://127.0.0.1:{full_backlog}/", connect_timeout=0.3, timeout=3)
+    assert (result.outcome, result.attempts) == (Outcome.BROKEN, 1)
+    assert result.error == "Could not connect within 0.3 s."  # the connect timeout, not the 3 s budget
 
 
-def test_refused_connection_is_retried_then_broken(farm):
+def test_the_time_spent_connecting_is_added_to_the_budget():
+    async def go() -> tuple[float, float]:
+        budget = probe.Budget(1.0)
+        async with budget.spending():
+            budget.add(0.25)
+            left_inside = budget.left
+        return left_inside, budget.left
+
+    left_inside, left_after = run.run_blocking(go())  # asyncio.run, also beside Playwright's loop
+    assert left_inside == 1.25
+    assert 1.0 < left_after <= 1.25  # what the body used is taken off what it was given
+
+
+def test_refused_connection_is_tried_once_more_at_once_then_broken(farm):
     # Nothing listens on the farm's port at 127.0.0.3.
-    result = probe_one(f"http://127.0.0.3:{farm.port}/ok", retries=1, backoff=0.05)
-    assert result.outcome == Outcome.BROKEN
-    assert result.attempts == 2
+    clock = FakeClock()
+    result = probe_one(f"http://127.0.0.3:{farm.port}/ok", clock=clock)
+    assert (result.outcome, result.attempts, clock.waits) == (Outcome.BROKEN, 2, [])
     assert "could not connect" in result.error.lower()
 
 
-def test_connection_reset_is_retried_and_a_flaky_server_passes(farm):
-    result = probe_one(farm.url("/flaky/a?times=2"), retries=2, backoff=0.1)
-    assert (result.outcome, result.attempts) == (Outcome.OK, 3)
+def test_connection_reset_is_tried_once_more_and_a_flaky_server_passes(farm):
+    clock = FakeClock()
+    result = probe_one(farm.url("/flaky/a?times=1"), clock=clock)
+    assert (result.outcome, result.attempts, clock.waits) == (Outcome.OK, 2, [])
 
 
-def test_connection_always_reset_is_broken_after_the_retries(farm):
-    started = time.monotonic()
-    result = probe_one(farm.url("/reset"), retries=2, backoff=0.1)
-    assert result.outcome == Outcome.BROKEN
-    assert result.attempts == 3
+def test_connection_always_reset_is_broken_after_one_more_try(farm):
+    result = probe_one(farm.url("/reset"))
+    assert (result.outcome, result.attempts) == (Outcome.BROKEN, 2)
     assert "reset" in result.error
-    assert time.monotonic() - started >= 0.1 + 0.2
+    assert farm.stats.requests["127.0.0.1"] == 2
 
 
 def test_redirect_chain_is_followed_and_the_final_url_recorded(farm):
@@ -167,23 +202,39 @@ def test_redirect_to_another_scheme_is_broken(farm):
 
 @pytest.mark.parametrize("code", [429, 503])
 def test_rate_limited_answer_waits_for_retry_after(farm, code):
-    started = time.monotonic()
-    result = probe_one(farm.url(f"/limited/a?after=1&code={code}"))
-    assert (result.outcome, result.attempts) == (Outcome.OK, 2)
-    assert time.monotonic() - started >= 1.0
+    clock = FakeClock()
+    result = probe_one(farm.url(f"/limited/a?after=7&code={code}"), clock=clock, retry_after_cap=30)
+    assert (result.outcome, result.attempts, clock.waits) == (Outcome.OK, 2, [7.0])
 
 
-def test_retry_after_beyond_the_cap_is_not_waited_for(farm):
-    started = time.monotonic()
-    result = probe_one(farm.url("/limited/b?after=3600&times=5"), retry_after_cap=5)
-    assert (result.outcome, result.http_status) == (Outcome.BROKEN, 429)
-    assert "3600 s" in result.error
-    assert time.monotonic() - started < 3
+def test_retry_after_beyond_the_cap_is_not_checked_this_run(farm):
+    clock = FakeClock()
+    result = probe_one(farm.url("/limited/b?after=3600&times=5"), clock=clock, retry_after_cap=30)
+    assert (result.outcome, result.http_status, clock.waits) == (Outcome.RATE_LIMITED, 429, [])
+    assert result.error == "Not checked this run: HTTP 429 Too Many Requests, and the server asks to wait 3600 s."
+
+
+def test_a_wait_past_the_runs_budget_is_not_checked_this_run(farm):
+    clock = FakeClock()
+    result = probe_one(farm.url("/limited/d?after=20"), clock=clock, retry_after_cap=30, deadline=clock.now() + 10)
+    assert (result.outcome, clock.waits) == (Outcome.RATE_LIMITED, [])
+    assert farm.stats.requests["127.0.0.1"] == 1
+    clock = FakeClock()
+    result = probe_one(farm.url("/limited/e?after=5"), clock=clock, retry_after_cap=30, deadline=clock.now() + 10)
+    assert (result.outcome, clock.waits) == (Outcome.OK, [5.0])  # within the run's budget: waited for
 
 
 def test_rate_limit_that_never_ends_is_broken_after_the_retries(farm):
-    result = probe_one(farm.url("/limited/c?after=0&times=10"), retries=2)
+    clock = FakeClock()
+    result = probe_one(farm.url("/limited/c?after=2&times=10"), retries=2, clock=clock)
     assert (result.outcome, result.http_status, result.attempts) == (Outcome.BROKEN, 429, 3)
+    assert clock.waits == [2.0, 2.0]
+
+
+def test_a_rate_limit_without_retry_after_backs_off(farm):
+    clock = FakeClock()
+    result = probe_one(farm.url("/status/503"), retries=2, backoff=1.5, clock=clock)
+    assert (result.outcome, result.attempts, clock.waits) == (Outcome.BROKEN, 3, [1.5, 3.0])
 
 
 def test_retry_after_reads_seconds_and_http_dates():
@@ -243,7 +294,7 @@ def test_only_http_and_https_are_checked():
     ("errno", "outcome", "attempts", "error"),
     [
         (socket.EAI_NONAME, Outcome.BROKEN, 1, "The host nowhere.test was not found"),
-        (socket.EAI_AGAIN, Outcome.BROKEN, 3, "The DNS lookup of nowhere.test failed for now (3 tries)."),
+        (socket.EAI_AGAIN, Outcome.BROKEN, 2, "The DNS lookup of nowhere.test failed for now (2 tries)."),
     ],
 )
 def test_unknown_host_is_broken_at_once_but_a_resolver_hiccup_is_retried(monkeypatch, errno, outcome, attempts, error):
@@ -252,6 +303,6 @@ def test_unknown_host_is_broken_at_once_but_a_resolver_hiccup_is_retried(monkeyp
 
     monkeypatch.setattr(probe, "resolve", REAL_RESOLVE)
     monkeypatch.setattr(asyncio.base_events.BaseEventLoop, "getaddrinfo", lookup)
-    result = probe_one("http://nowhere.test/", backoff=0.01)
+    result = probe_one("http://nowhere.test/")
     assert (result.outcome, result.attempts) == (outcome, attempts)
     assert result.error.startswith(error)
