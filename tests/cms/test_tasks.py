@@ -46,10 +46,10 @@ def submitted(live_wizard, editor, reviewer, task_queue, django_capture_on_commi
 
 def test_a_submission_queues_its_email_and_the_worker_sends_it(submitted, reviewer, task_queue):
     assert mail.outbox == []  # the action did not wait for the mail server
-    assert statuses() == [("send_notifications", "READY")]
+    assert statuses() == [("send_later", "READY")]
     task_queue()
     assert [message.to for message in mail.outbox] == [[reviewer.email]]
-    assert statuses() == [("send_notifications", "SUCCESSFUL")]
+    assert statuses() == [("send_later", "SUCCESSFUL")]
 
 
 def test_a_mail_server_that_is_down_is_tried_again_then_the_failure_shows_in_the_admin(
@@ -60,15 +60,15 @@ def test_a_mail_server_that_is_down_is_tried_again_then_the_failure_shows_in_the
     settings.TASK_EMAIL_ATTEMPTS = 2
     task_queue()
     # The first try failed and queued a second one, for later.
-    assert statuses() == [("send_notifications", "SUCCESSFUL"), ("send_notifications", "READY")]
+    assert statuses() == [("send_later", "SUCCESSFUL"), ("send_later", "READY")]
     retry = DBTaskResult.objects.get(status="READY")
     assert retry.run_after > timezone.now() + timedelta(seconds=30)
     assert retry.task_result.kwargs == {"attempt": 2}
     task_queue()
-    assert statuses()[-1] == ("send_notifications", "READY")  # not due yet: the worker left it
+    assert statuses()[-1] == ("send_later", "READY")  # not due yet: the worker left it
     due_now()
     task_queue()
-    assert statuses() == [("send_notifications", "SUCCESSFUL"), ("send_notifications", "FAILED")]
+    assert statuses() == [("send_later", "SUCCESSFUL"), ("send_later", "FAILED")]
     failed = DBTaskResult.objects.get(status="FAILED")
     assert "ConnectionRefusedError" in failed.exception_class_path
     # Given up: visible in the admin, to superusers and to editors, with its traceback.
@@ -87,7 +87,7 @@ def test_a_submission_queues_a_check_of_the_links_it_adds(
         workflow.submit(live_wizard, author=editor)
     run = LinkCheckRun.objects.get()
     assert (run.reason, run.urls, run.requested_by) == ("submission", ["https://register.test/new"], editor)
-    assert sorted(statuses()) == [("check_links", "READY"), ("send_notifications", "READY")]
+    assert sorted(statuses()) == [("check_links", "READY"), ("send_later", "READY")]
     assert DBTaskResult.objects.get(task_path__endswith="check_links").queue_name == "linkcheck"
 
 
@@ -137,7 +137,7 @@ def test_a_webhook_delivery_waits_for_the_pointer_then_retries_as_tasks(
     task_queue()
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, len(receiver.received)) == ("retrying", 1, 1)
-    assert statuses() == [("deliver_webhook", "SUCCESSFUL"), ("deliver_webhook", "READY")]
+    assert statuses() == [("deliver_later", "SUCCESSFUL"), ("deliver_later", "READY")]
     assert DBTaskResult.objects.get(status="READY").run_after == delivery.next_attempt_at
     due_now()
     WebhookDelivery.objects.update(next_attempt_at=timezone.now())
@@ -158,6 +158,6 @@ def test_a_webhook_delivery_that_gives_up_fails_its_task(
     receiver.statuses = [503]
     publish(release, django_capture_on_commit_callbacks)
     task_queue()
-    assert statuses() == [("deliver_webhook", "FAILED")]
+    assert statuses() == [("deliver_later", "FAILED")]
     assert DBTaskResult.objects.get().exception_class_path == "cms.webhooks.WebhookGaveUp"
     assert WebhookDelivery.objects.get().status == "failed"
