@@ -8,6 +8,8 @@ from cms.models import Release
 from tests import factories
 from wizard.models import Node
 
+pytest_plugins = ["tests.linkfarm"]
+
 # Playwright's sync API runs an event loop in the test thread; live_server's teardown then trips Django's guard.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -32,6 +34,12 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 @pytest.fixture
 def wizard(db) -> Node:
     return factories.make_wizard()
+
+
+@pytest.fixture
+def history(wizard: Node) -> None:
+    """A first version of every step and link target of `wizard`, as an import leaves: for reverts and recovers."""
+    factories.record_history(wizard)
 
 
 @pytest.fixture
