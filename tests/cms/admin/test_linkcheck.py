@@ -4,15 +4,16 @@ from django.urls import reverse
 
 from cms.models import LinkCheck
 from tests import factories
-from tests.cms.linkcheck.conftest import make_content
 from wizard.models import LinkTarget, Node
 
 BROKEN_PAGE = "/admin/cms/linkcheck/broken/"
+# The "check now" actions probe: only the loopback farm, never the internet.
+pytestmark = pytest.mark.usefixtures("offline_links")
 
 
 @pytest.fixture
 def content(db):
-    make_content(
+    factories.make_content(
         {
             "portal": {"fr": "https://portal.test/fr", "nl": "https://portal.test/nl"},
             "help": {"fr": "https://help.test/"},
@@ -100,7 +101,8 @@ def test_editors_see_the_link_check_results(editor_client, content):
 
 
 def test_check_now_action_checks_the_selected_link_targets(admin_client, farm):
-    make_content({"farm": {"fr": farm.url("/ok"), "nl": farm.url("/status/404")}}, {"apply": "[x](link:farm)"})
+    links = {"farm": {"fr": farm.url("/ok"), "nl": farm.url("/status/404")}}
+    factories.make_content(links, {"apply": "[x](link:farm)"})
     target = LinkTarget.objects.get(key="farm")
     response = admin_client.post(
         reverse("admin:wizard_linktarget_changelist"),
@@ -114,7 +116,7 @@ def test_check_now_action_checks_the_selected_link_targets(admin_client, farm):
 
 
 def test_check_now_action_on_steps_and_on_results(admin_client, farm):
-    make_content({}, {"apply": f"[x]({farm.url('/status/500')})"})
+    factories.make_content({}, {"apply": f"[x]({farm.url('/status/500')})"})
     step = Node.objects.get(slug="apply")
     admin_client.post(
         reverse("admin:wizard_node_changelist"), {"action": "check_links_now", "_selected_action": [step.pk]}
