@@ -3,8 +3,8 @@ import os
 import pytest
 from django.core.cache import cache
 
-from cms import live
-from cms.models import Release
+from cms import live, workflow
+from cms.models import ChangeRequest, Release
 from tests import factories
 from wizard.models import Node
 
@@ -51,6 +51,13 @@ def live_wizard(wizard: Node) -> Node:
 @pytest.fixture
 def release(live_wizard: Node) -> Release:
     return live_wizard.releases.get()
+
+
+@pytest.fixture
+def change(live_wizard: Node, editor) -> ChangeRequest:
+    """A change request waiting for review: the editor renamed the contact page of the live wizard."""
+    factories.edit(live_wizard, "contact", editor, title_fr="Contactez-nous")
+    return workflow.submit(live_wizard, author=editor, note="Nouveau titre")
 
 
 @pytest.fixture

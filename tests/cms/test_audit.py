@@ -1,16 +1,8 @@
-import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 
-from cms import audit, workflow
+from cms import audit
 from cms.models import AuditEntry
-from tests import factories
-
-
-@pytest.fixture
-def change(wizard, editor):
-    factories.edit(wizard, "contact", editor, title_fr="Contactez-nous")
-    return workflow.submit(wizard, author=editor, note="Nouveau titre")
 
 
 def test_an_entry_keeps_who_did_what_to_which_wizard(wizard, editor):

@@ -3,17 +3,11 @@ import logging
 import pytest
 from django.contrib.auth.models import Permission
 
-from cms import audit, notifications, workflow
+from cms import audit, notifications
 from cms.models import AuditEntry
 from tests import factories
 
 Action = AuditEntry.Action
-
-
-@pytest.fixture
-def change(wizard, editor):
-    factories.edit(wizard, "contact", editor, title_fr="Contactez-nous")
-    return workflow.submit(wizard, author=editor, note="Nouveau titre")
 
 
 def entry(change, action: str, **kwargs) -> AuditEntry:
