@@ -11,10 +11,12 @@ from django.db.models.signals import post_migrate
 from django.test import override_settings
 from django_tasks_db.management.commands import db_worker
 
-from cms import live, triggers
-from cms.models import Release
+from cms import live, triggers, workflow
+from cms.models import ChangeRequest, Release
 from tests import factories
 from wizard.models import Node
+
+pytest_plugins = ["tests.linkfarm"]
 
 # Playwright's sync API runs an event loop in the test thread; live_server's teardown then trips Django's guard.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -95,6 +97,12 @@ def wizard(db) -> Node:
 
 
 @pytest.fixture
+def history(wizard: Node) -> None:
+    """A first version of every step and link target of `wizard`, as an import leaves: for reverts and recovers."""
+    factories.record_history(wizard)
+
+
+@pytest.fixture
 def live_wizard(wizard: Node) -> Node:
     factories.publish(wizard)
     return wizard
@@ -103,6 +111,13 @@ def live_wizard(wizard: Node) -> Node:
 @pytest.fixture
 def release(live_wizard: Node) -> Release:
     return live_wizard.releases.get()
+
+
+@pytest.fixture
+def change(live_wizard: Node, editor) -> ChangeRequest:
+    """A change request waiting for review: the editor renamed the contact page of the live wizard."""
+    factories.edit(live_wizard, "contact", editor, title_fr="Contactez-nous")
+    return workflow.submit(live_wizard, author=editor, note="Nouveau titre")
 
 
 @pytest.fixture

@@ -1,15 +1,21 @@
-"""Plain functions that make test data. Wizards are built through the importer, as real content is."""
+"""Plain functions that make test data.
+
+`make_wizard` writes a wizard straight into the tables (one bulk insert of its steps), with the translation state
+an import leaves and no history; `record_history` adds the first version where a test needs one. `import_wizard`
+builds the same wizard through the importer, for the tests of the exchange format and of importing.
+"""
 
 import copy
 from typing import Any
 
 import reversion
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 
 from cms import releases
 from cms.models import Release
-from wizard import exchange, translations
-from wizard.models import Node, wizard_step_paths
+from wizard import exchange, markdown, translations
+from wizard.models import MARKDOWN_FIELDS, LinkTarget, Node, wizard_step_paths
 
 LINKS = [
     {
@@ -64,10 +70,77 @@ def document(slug: str = "demo", children: list[dict[str, Any]] | None = None, *
     return {"format": exchange.FORMAT, "wizard": root, "links": copy.deepcopy(LINKS), "end": slug}
 
 
-def make_wizard(slug: str = "demo", **kwargs: Any) -> Node:
+def make_wizard(slug: str = "demo", *, links: list[dict[str, Any]] | None = None, **kwargs: Any) -> Node:
+    """The wizard of `document(slug, **kwargs)`, written directly: what `import_wizard` makes, in a few queries.
+
+    The same rows (steps, link targets, translation states) as an import, without the import's checks and
+    without a version in the history: add `record_history` when a test reverts or recovers. `links` replaces the
+    document's link targets.
+    """
+    doc = document(slug, **kwargs)
+    if links is not None:
+        doc["links"] = links
+    targets = _link_targets(doc["links"])
+    steps = list(exchange.walk(doc["wizard"]))
+    for step in steps:
+        step.node = exchange.node_instance(step.entry)
+    wizard = Node.objects.add_root(instance=steps[0].node)
+    for step in steps[1:]:
+        siblings = step.parent.children
+        step.node.depth = step.depth
+        step.node.path = Node._get_path(step.parent.node.path, step.depth, siblings.index(step) + 1)
+        step.node.numchild = len(step.children)
+    wizard.numchild = len(steps[0].children)
+    wizard.save(update_fields=["numchild"])
+    Node.objects.bulk_create([step.node for step in steps[1:]])
+    # What record_changed does after an import: every node, and the link targets the texts use.
+    nodes = [step.node for step in steps]
+    used = {
+        ref.target
+        for node in nodes
+        for name in MARKDOWN_FIELDS
+        for lang in settings.WIZARD_LANGUAGES
+        for ref in markdown.references(getattr(node, f"{name}_{lang}") or "")
+        if ref.kind == "link"
+    }
+    subjects = [*nodes, *(target for key, target in sorted(targets.items()) if key in used)]
+    translations.record(entry for subject in subjects for entry in translations.every_field(subject))
+    return wizard
+
+
+def _link_targets(entries: list[dict[str, Any]]) -> dict[str, LinkTarget]:
+    """The document's link targets by key, created, or updated as an import updates them."""
+    existing = LinkTarget.objects.in_bulk([entry["key"] for entry in entries], field_name="key")
+    targets = {entry["key"]: exchange.link_instance(entry, existing.get(entry["key"])) for entry in entries}
+    for key in existing:
+        targets[key].save()
+    LinkTarget.objects.bulk_create([target for key, target in targets.items() if key not in existing])
+    return targets
+
+
+def make_content(links: dict[str, dict[str, str]], bodies: dict[str, Any], slug: str = "demo") -> Node:
+    """A wizard whose link targets are `links` ({key: {lang: url}}) and whose tasks have the given bodies."""
+    children = [step(name, body=body) for name, body in bodies.items()]
+    entries = [{"key": key, "name": {"fr": key}, "url": urls} for key, urls in links.items()]
+    return make_wizard(slug, children=children, links=entries)
+
+
+def import_wizard(slug: str = "demo", **kwargs: Any) -> Node:
+    """The wizard of `document(slug, **kwargs)` through the importer, as `importwizard` does: checks, history."""
     wizard = exchange.load(document(slug, **kwargs))
     translations.record_changed(wizard)
     return wizard
+
+
+def record_history(wizard: Node, user: User | None = None) -> None:
+    """A first version of the wizard's steps and link targets, as an import leaves: something to revert to."""
+    with reversion.create_revision():
+        reversion.set_comment("Imported from an exchange file.")
+        reversion.set_user(user)
+        for target in LinkTarget.objects.all():
+            reversion.add_to_revision(target)
+        for node in Node.objects.get_tree(wizard):
+            reversion.add_to_revision(node)
 
 
 def publish(wizard: Node, user: User | None = None, note: str = "") -> Release:

@@ -5,7 +5,6 @@ from django.db import DatabaseError, transaction
 
 from cms import releases
 from cms.models import LiveRelease, Release
-from cms.review import highlight
 from tests import factories
 from wizard import exchange
 from wizard.models import Node, wizard_step_paths
@@ -155,12 +154,6 @@ def test_a_first_release_is_all_new(wizard):
     changes = releases.diff(None, snapshot(wizard))
     assert {step["change"] for step in changes["steps"]} == {"added"}
     assert len(changes["steps"]) == 8
-
-
-def test_highlight_marks_changed_words_and_escapes_html():
-    old, new = highlight("Appelez le <b>centre</b> demain.", "Appelez le <b>centre</b> lundi.")
-    assert old == "Appelez le &lt;b&gt;centre&lt;/b&gt; <del>demain</del>."
-    assert new == "Appelez le &lt;b&gt;centre&lt;/b&gt; <ins>lundi</ins>."
 
 
 def test_a_wizard_cannot_go_live_at_an_address_another_live_wizard_still_has(live_wizard):

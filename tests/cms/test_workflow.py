@@ -21,12 +21,6 @@ def other_reviewer(db):
     return factories.make_user("reviewer2", "Reviewers")
 
 
-@pytest.fixture
-def change(live_wizard, editor):
-    factories.edit(live_wizard, "contact", editor, title_fr="Contactez-nous")
-    return workflow.submit(live_wizard, author=editor, note="Nouveau titre")
-
-
 def snapshot_state(wizard: Node) -> tuple:
     """Everything an action could change, to check that a refusal changed nothing."""
     return (

@@ -14,6 +14,12 @@ from wizard.models import LinkTarget, Node, wizard_step_paths
 SEED = Path(__file__).resolve().parents[2] / "fixtures" / "egov-roles.yaml"
 
 
+@pytest.fixture
+def wizard(db) -> Node:
+    """The demo wizard, made by the importer that these tests are about (elsewhere it is written directly)."""
+    return factories.import_wizard()
+
+
 def export_text(slug: str = "demo") -> str:
     return exchange.to_text(exchange.dump(Node.objects.wizards().get(slug=slug)))
 
@@ -30,7 +36,7 @@ def database_state() -> tuple:
 
 
 def test_export_import_export_gives_the_same_bytes(db, tmp_path):
-    factories.make_wizard()
+    factories.import_wizard()
     call_command("exportwizard", "demo", "-o", tmp_path / "first.yaml")
     Node.objects.all().delete()
     LinkTarget.objects.all().delete()
@@ -54,12 +60,12 @@ def test_references_stay_references_in_the_file(wizard):
 
 
 def test_multiline_markdown_is_written_as_a_literal_block(db):
-    factories.make_wizard(body="Ligne un.\n\n- point\n- autre")
+    factories.import_wizard(body="Ligne un.\n\n- point\n- autre")
     assert "  body:\n    fr: |-\n      Ligne un.\n\n      - point\n" in export_text()
 
 
 def test_text_that_looks_like_yaml_values_stays_text(db):
-    factories.make_wizard(note={"fr": "no", "nl": "2024", "de": "null", "en": "yes: really"})
+    factories.import_wizard(note={"fr": "no", "nl": "2024", "de": "null", "en": "yes: really"})
     document = exchange.read(export_text().encode())
     assert document["wizard"]["note"] == {"fr": "no", "nl": "2024", "de": "null", "en": "yes: really"}
 
@@ -97,7 +103,7 @@ def test_a_hand_written_file_without_uids_updates_the_steps_it_names(wizard):
 
 
 def test_import_records_a_version_of_every_step_and_link_target(db):
-    wizard = factories.make_wizard()
+    wizard = factories.import_wizard()
     assert Version.objects.get_for_object(wizard).count() == 1
     assert Version.objects.get_for_model(LinkTarget).count() == 2
     version = Version.objects.get_for_object(wizard_step_paths(wizard)["contact"]).get()

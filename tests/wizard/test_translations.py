@@ -218,6 +218,7 @@ def test_the_migration_gives_existing_translations_a_baseline(wizard):
     assert statuses(wizard)["profiles", "title", "de"] == MISSING
 
 
+@pytest.mark.usefixtures("history")
 def test_reverting_a_step_brings_its_translations_back_up_to_date(wizard, admin_user):
     step = wizard_step_paths(wizard)["profiles/citizen"]
     imported = Version.objects.get_for_object(step).first()

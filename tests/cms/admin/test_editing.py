@@ -34,6 +34,7 @@ def test_an_editor_saves_a_step(client, editor, contact):
     assert contact.title_fr == "Nous contacter"
 
 
+@pytest.mark.usefixtures("history")  # the version each editor opened
 def test_the_second_of_two_editors_is_refused_and_told_what_changed(client, django_user_model, editor, contact):
     from django.test import Client
 
@@ -58,6 +59,7 @@ def test_the_second_of_two_editors_is_refused_and_told_what_changed(client, djan
     assert (contact.title_fr, contact.body_fr) == ("Contact", "Appelez-nous.")
 
 
+@pytest.mark.usefixtures("history")  # the version each editor opened
 def test_a_link_target_is_locked_too(client, editor, wizard):
     from django.test import Client
 
@@ -96,6 +98,7 @@ def test_a_translator_changes_translations_but_not_the_source_or_structure(clien
     assert contact.get_step_path() == "contact"
 
 
+@pytest.mark.usefixtures("history")
 def test_a_translator_cannot_add_delete_move_or_revert(client, translator, contact, wizard):
     client.force_login(translator)
     assert client.get(reverse("admin:wizard_node_add")).status_code == 403
@@ -139,6 +142,7 @@ def test_moving_a_step_by_drag_and_drop_is_recorded_in_the_history(client, edito
     assert Version.objects.get_for_object(contact).first().revision.user == editor
 
 
+@pytest.mark.usefixtures("history")
 def test_reverting_a_step_keeps_its_place_and_is_audited(client, editor, wizard, contact):
     client.force_login(editor)
     page = client.get(change_url(contact))
@@ -203,6 +207,7 @@ def test_a_save_without_changes_leaves_the_content_as_it_was(client, editor, liv
     assert releases.content_hash(releases.freeze(live_wizard)) == before
 
 
+@pytest.mark.usefixtures("history")  # the version each editor opened
 def test_the_conflict_report_names_only_what_changed(client, editor, contact):
     from django.test import Client
 

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from cms.models import LinkCheck
-from tests.cms.linkcheck.conftest import make_content
+from tests import factories
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -69,7 +69,8 @@ def test_json_format_gives_each_result(farm, tmp_path, db):
 
 
 def test_all_content_is_checked_with_history_and_a_summary(farm, db):
-    make_content({"portal": {"fr": farm.url("/ok")}}, {"apply": f"[a]({farm.url('/status/500')}) [b](link:portal)"})
+    body = f"[a]({farm.url('/status/500')}) [b](link:portal)"
+    factories.make_content({"portal": {"fr": farm.url("/ok")}}, {"apply": body})
     out, _err, code = checklinks()
     assert code == 0
     assert "Checked 2 URL(s)" in out

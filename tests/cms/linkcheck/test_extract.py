@@ -1,7 +1,6 @@
 from cms import releases
 from cms.linkcheck import extract
 from tests import factories
-from tests.cms.linkcheck.conftest import make_content
 from wizard.models import LinkTarget, Node
 
 LINKS = {
@@ -23,7 +22,7 @@ def places(usages, url):
 
 
 def test_every_link_target_url_is_used_in_each_language_that_shows_it(db):
-    make_content(LINKS, BODIES)
+    factories.make_content(LINKS, BODIES)
     usages = extract.draft_usages()
     assert places(usages, "https://portal.test/nl") == [
         ("draft", "-", "nl", "portal"),
@@ -35,14 +34,14 @@ def test_every_link_target_url_is_used_in_each_language_that_shows_it(db):
 
 
 def test_urls_written_in_bodies_are_found_and_other_schemes_ignored(db):
-    make_content(LINKS, BODIES)
+    factories.make_content(LINKS, BODIES)
     urls = extract.urls(extract.draft_usages())
     assert "https://law.test/fr#art-3" in urls
     assert not [url for url in urls if not url.startswith("https://")]
 
 
 def test_a_step_uses_a_link_target_through_its_language_fallback(db):
-    make_content(LINKS, BODIES)
+    factories.make_content(LINKS, BODIES)
     usages = extract.draft_usages()
     # "mail" has only a French body, shown in every language; "only-fr" has only a French URL.
     assert {u.lang for u in usages if u.url == "https://only-fr.test/" and u.step_path == "mail"} == {
@@ -54,7 +53,7 @@ def test_a_step_uses_a_link_target_through_its_language_fallback(db):
 
 
 def test_live_release_urls_are_checked_after_the_draft_changed(db):
-    wizard = make_content(LINKS, BODIES)
+    wizard = factories.make_content(LINKS, BODIES)
     factories.publish(wizard)
     step = Node.objects.get(slug="apply")
     step.body_fr = "Plus de lien."
@@ -68,7 +67,7 @@ def test_live_release_urls_are_checked_after_the_draft_changed(db):
 
 
 def test_where_says_the_place_in_words(db):
-    wizard = make_content(LINKS, BODIES)
+    wizard = factories.make_content(LINKS, BODIES)
     snapshot = releases.freeze(wizard)
     texts = {u.where for u in extract.snapshot_usages(snapshot, source="live")}
     assert "step “apply” of “demo” (body, nl, live) via link target “portal”" in texts
@@ -76,7 +75,7 @@ def test_where_says_the_place_in_words(db):
 
 
 def test_node_urls_are_the_urls_a_step_sends_readers_to(db):
-    make_content(LINKS, BODIES)
+    factories.make_content(LINKS, BODIES)
     step = Node.objects.get(slug="apply")
     assert set(extract.node_urls(step)) == {
         "https://portal.test/fr", "https://portal.test/nl", "https://law.test/fr#art-3"
@@ -84,7 +83,7 @@ def test_node_urls_are_the_urls_a_step_sends_readers_to(db):
 
 
 def test_a_language_without_a_page_uses_the_url_of_the_page_it_links_to(db):
-    make_content(LINKS, BODIES)
+    factories.make_content(LINKS, BODIES)
     portal = LinkTarget.objects.get(key="portal")
     portal.no_page = {"en": "nl"}
     portal.save()

@@ -1,7 +1,7 @@
 from cms import releases
 from cms.linkcheck import report
 from cms.models import LinkCheck
-from tests.cms.linkcheck.conftest import make_content
+from tests import factories
 from wizard.models import Node
 
 LINKS = {"portal": {"fr": "https://portal.test/fr", "nl": "https://portal.test/nl"}}
@@ -9,7 +9,7 @@ BODIES = {"apply": "[Portail](link:portal), [loi](https://law.test/) et [aide](h
 
 
 def test_problems_in_a_snapshot_are_its_broken_and_unstable_urls_with_where(db):
-    snapshot = releases.freeze(make_content(LINKS, BODIES))
+    snapshot = releases.freeze(factories.make_content(LINKS, BODIES))
     LinkCheck.objects.create(url="https://law.test/", status="unstable", consecutive_failures=1)
     LinkCheck.objects.create(url="https://portal.test/nl", status="broken", consecutive_failures=2)
     LinkCheck.objects.create(url="https://help.test/", status="ok")
@@ -23,7 +23,7 @@ def test_problems_in_a_snapshot_are_its_broken_and_unstable_urls_with_where(db):
 
 
 def test_problems_compared_to_the_live_release_are_only_the_new_ones(db):
-    wizard = make_content(LINKS, BODIES)
+    wizard = factories.make_content(LINKS, BODIES)
     live = releases.freeze(wizard)
     step = Node.objects.get(slug="apply")
     step.body_fr += " [nouveau](https://new.test/)"
@@ -35,7 +35,7 @@ def test_problems_compared_to_the_live_release_are_only_the_new_ones(db):
 
 
 def test_urls_not_checked_yet_are_not_problems(db):
-    assert report.problems_in(releases.freeze(make_content(LINKS, BODIES))) == []
+    assert report.problems_in(releases.freeze(factories.make_content(LINKS, BODIES))) == []
 
 
 def test_worst_status_wins():
@@ -45,7 +45,7 @@ def test_worst_status_wins():
 
 
 def test_broken_links_lists_each_place_with_a_link_to_edit_it(db):
-    make_content(LINKS, BODIES)
+    factories.make_content(LINKS, BODIES)
     LinkCheck.objects.create(url="https://portal.test/fr", status="redirect", final_url="https://portal.test/new")
     LinkCheck.objects.create(url="https://law.test/", status="broken")
     LinkCheck.objects.create(url="https://help.test/", status="ok")

@@ -9,7 +9,7 @@ from cms.linkcheck import probe, run
 from cms.linkcheck.probe import Outcome
 from cms.models import LinkCheck
 from tests import factories
-from tests.cms.linkcheck.conftest import make_content, options
+from tests.cms.linkcheck.conftest import options
 
 
 def test_per_host_concurrency_never_exceeds_the_limit(farm2):
@@ -95,7 +95,7 @@ def test_urls_given_are_judged_by_this_run_alone_and_not_stored(farm, db):
 
 
 def test_a_full_run_checks_draft_and_live_content_and_forgets_unused_urls(farm, db):
-    wizard = make_content({"portal": {"fr": farm.url("/ok"), "nl": farm.url("/status/404")}}, {
+    wizard = factories.make_content({"portal": {"fr": farm.url("/ok"), "nl": farm.url("/status/404")}}, {
         "apply": f"[Loi]({farm.url('/chain/2')}) et [portail](link:portal)",
     })  # fmt: skip
     factories.publish(wizard)
@@ -126,7 +126,7 @@ def test_editors_are_the_editors_group_and_staff_who_may_change_content(editors)
 
 
 def test_editors_get_one_email_when_a_url_becomes_broken(farm, editors):
-    wizard = make_content({"portal": {"fr": farm.url("/status/410")}}, {"apply": "[portail](link:portal)"})
+    wizard = factories.make_content({"portal": {"fr": farm.url("/status/410")}}, {"apply": "[portail](link:portal)"})
     run.check()
     assert mail.outbox == []  # unstable: no alarm yet
     run.check()

@@ -5,15 +5,16 @@ from django_tasks_db.models import DBTaskResult
 
 from cms.models import LinkCheck, LinkCheckRun
 from tests import factories
-from tests.cms.linkcheck.conftest import make_content
 from wizard.models import LinkTarget, Node
 
 BROKEN_PAGE = "/admin/cms/linkcheck/broken/"
+# The "check now" actions probe: only the loopback farm, never the internet.
+pytestmark = pytest.mark.usefixtures("offline_links")
 
 
 @pytest.fixture
 def content(db):
-    make_content(
+    factories.make_content(
         {
             "portal": {"fr": "https://portal.test/fr", "nl": "https://portal.test/nl"},
             "help": {"fr": "https://help.test/"},
@@ -103,7 +104,9 @@ def test_editors_see_the_link_check_results(editor_client, content):
 def test_check_now_answers_at_once_and_the_worker_checks_the_selected_link_targets(
     admin_client, farm, task_queue, django_capture_on_commit_callbacks
 ):
-    make_content({"farm": {"fr": farm.url("/ok"), "nl": farm.url("/status/404")}}, {"apply": "[x](link:farm)"})
+    factories.make_content(
+        {"farm": {"fr": farm.url("/ok"), "nl": farm.url("/status/404")}}, {"apply": "[x](link:farm)"}
+    )
     target = LinkTarget.objects.get(key="farm")
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
@@ -131,7 +134,7 @@ def test_check_now_answers_at_once_and_the_worker_checks_the_selected_link_targe
 def test_the_admin_answers_at_once_when_a_server_never_answers(
     admin_client, farm, task_queue, django_capture_on_commit_callbacks
 ):
-    make_content({}, {"apply": f"[x]({farm.url('/hang')})"})
+    factories.make_content({}, {"apply": f"[x]({farm.url('/hang')})"})
     step = Node.objects.get(slug="apply")
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
