@@ -1,5 +1,7 @@
 """The API's answers as JSON: texts, links and references in each language, built once per release."""
 
+import pytest
+
 from cms import live
 from cms.api import content
 from tests import factories
@@ -87,6 +89,14 @@ def test_site_url_setting_makes_links_point_to_the_public_site(client, live_wiza
     assert step["references"][0]["url"] == "https://wizards.example.be/fr/demo/profiles/citizen/apply/"
 
 
+@pytest.mark.parametrize(
+    ("lang", "title", "fallback"),
+    [
+        ("fr", "Titre apply", []),
+        ("nl", "Titel apply", ["body"]),  # the title is translated, the body is not
+        ("de", "Titre apply", ["title", "body"]),
+    ],
+)
 def test_a_text_missing_in_the_language_falls_back_to_french_and_says_so(client, live_wizard, lang, title, fallback):
     step = get_json(client, f"{API}/wizards/demo/nodes/profiles/citizen/apply/?lang={lang}")["step"]
     assert step["title"] == title
@@ -97,6 +107,18 @@ def test_a_text_missing_in_the_language_falls_back_to_french_and_says_so(client,
     assert "(site externe)" in step["body_html"]
 
 
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        ("nl-BE,nl;q=0.9,en;q=0.8", "nl"),
+        ("de", "de"),
+        ("es,en;q=0.5", "en"),
+        ("nl;q=0,en;q=0.5", "en"),
+        ("es", "fr"),
+        ("", "fr"),
+        ("*", "fr"),
+    ],
+)
 def test_without_lang_the_accept_language_header_decides(client, live_wizard, header, lang):
     response = client.get(f"{API}/wizards/demo/", headers={"Accept-Language": header} if header else {})
     assert response.json()["lang"] == lang
