@@ -56,11 +56,13 @@ def test_editing_steps_sends_nothing(change, action):
     assert notifications.messages(entry(change, action)) == []
 
 
-def test_a_mail_server_that_is_down_is_logged_not_raised(change, reviewer, monkeypatch, caplog):
+def test_a_mail_server_that_is_down_is_logged_and_raised_for_the_task_to_try_again(
+    change, reviewer, monkeypatch, caplog
+):
     def down(*args, **kwargs):
         raise ConnectionRefusedError("no mail server")
 
     monkeypatch.setattr(notifications, "send_mass_mail", down)
-    with caplog.at_level(logging.ERROR, logger="cms.notifications"):
+    with caplog.at_level(logging.WARNING, logger="cms.notifications"), pytest.raises(ConnectionRefusedError):
         notifications.send(AuditEntry.objects.get(action=Action.SUBMIT).pk)
     assert "Could not send the notifications of audit entry" in caplog.text

@@ -468,7 +468,7 @@ def test_pages_reached_from_each_step_are_cached_separately_and_boundedly(client
             client.get(TASK, {"from": "profiles/citizen/renew"})
             client.get(TASK, {"from": "junk"})
     assert len(queries) <= 1  # the pointer at most: every page after the first comes from the page cache
-    cache = live.wizard("demo").memo["pages"].pages
+    cache = live.wizard("demo").origins.values["http://testserver"].values["pages"].values
     assert {key[-1] for key in cache if key[1] == "profiles/citizen/apply"} == {"profiles/citizen/renew", None}
 
 
