@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from cms import queue
-from cms.models import AuditEntry
+from cms.models import AuditEntry, ChangeRequest
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,21 @@ def messages(entry: AuditEntry) -> list[EmailMessage]:
         return [_email(f"[{wizard}] Change request {change.pk} waits for review", body, reviewers)]
     if entry.action == AuditEntry.Action.ROLLBACK:
         reviewers = users_with_permission("review_changerequest")
-        body = f"{entry.user} made release #{entry.release.number} of “{wizard}” live again.{comment}"
-        return [_email(f"[{wizard}] Rolled back to release #{entry.release.number}", body, reviewers)]
+        number = entry.release.number
+        body = f"{entry.user} made release #{number} of “{wizard}” live again.{comment}"
+        sent = [_email(f"[{wizard}] Rolled back to release #{number}", body, reviewers)]
+        withdrawn = ChangeRequest.objects.filter(pk__in=entry.details.get("withdrawn", [])).select_related("author")
+        for request in withdrawn.order_by("pk"):
+            author = request.author
+            if not (author.email and author.is_active) or author.pk == entry.user_id:
+                continue
+            body = (
+                f"{entry.user} rolled the wizard “{wizard}” back to release #{number}: the work of your change request "
+                f"{request.pk} is no longer on the public site. It stays in the history; submit it again if it "
+                f"should return.{comment}\n\n{site}{reverse('admin:cms_changerequest_change', args=[request.pk])}"
+            )
+            sent.append(_email(f"[{wizard}] Your change request {request.pk} left the public site", body, [author]))
+        return sent
     if change is None:
         return []
     author = [change.author] if change.author.email and change.author.is_active else []

@@ -6,7 +6,10 @@ from cms.api import api
 from cms.site import preview
 
 # The draft preview (staff, or a signed link): cms/site/preview.py.
+# A release's pages (staff): declared first, as "release" would otherwise be taken for a language code.
 preview_patterns = [
+    path("release/<int:pk>/<str:lang>/", preview.release_preview, name="preview-release"),
+    path("release/<int:pk>/<str:lang>/<path:path>/", preview.release_preview, name="preview-release-step"),
     path("<str:lang>/<slug:slug>/", preview.preview, name="preview"),
     path("<str:lang>/<slug:slug>/<path:path>/", preview.preview, name="preview-step"),
 ]

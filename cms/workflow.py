@@ -287,9 +287,15 @@ def _supersede_if_stale(change: ChangeRequest) -> None:
 
 
 @transaction.atomic
-def rollback(wizard: Node, *, release: Release, user: AbstractBaseUser) -> Release:
-    """Make an earlier release of `wizard` live again. The draft stays as it is."""
+def rollback(wizard: Node, *, release: Release, user: AbstractBaseUser, reason: str = "") -> Release:
+    """Make an earlier release of `wizard` live again, saying why. The draft stays as it is.
+
+    The authors of the requests published since `release` (up to the live one) are told that their work left the
+    public site; the audit entry names those requests (details["withdrawn"]) and carries the reason as its comment.
+    """
     _require(user, "cms.publish_release", "roll back a wizard", "Reviewers")
+    # The reason is optional here, as in the contract of this function (scripts and tests call it without one);
+    # the rollback page, where people roll back, requires it.
     wizard = _lock_wizard(wizard)
     release = Release.objects.get(pk=release.pk)
     if release.wizard_id != wizard.pk:
@@ -298,11 +304,25 @@ def rollback(wizard: Node, *, release: Release, user: AbstractBaseUser) -> Relea
     if live is not None and live.pk == release.pk:
         raise WorkflowError(f"Release #{release.number} is already live.")
     _make_live(release, event="rollback")
-    details = {"from": live.number if live else None, "to": release.number}
-    audit.record(wizard, Action.ROLLBACK, user=user, release=release, details=details)
+    withdrawn = withdrawn_requests(wizard, live=live, target=release)
+    details = {"from": live.number if live else None, "to": release.number, "withdrawn": withdrawn}
+    audit.record(wizard, Action.ROLLBACK, user=user, release=release, comment=reason.strip(), details=details)
     pending = ChangeRequest.objects.select_for_update().filter(wizard=wizard, status__in=ChangeRequest.PENDING)
     _supersede(wizard, pending, user=user, why=f"Rolled back to release #{release.number}; submit again.")
     return release
+
+
+def withdrawn_requests(wizard: Node, *, live: Release | None, target: Release) -> list[int]:
+    """The published requests whose work leaves the public site when `target` replaces `live` (oldest first).
+
+    Those that made the releases after `target`, up to the live one; rolling forward withdraws nobody's work.
+    """
+    if live is None or live.number <= target.number:
+        return []
+    published = ChangeRequest.objects.filter(
+        wizard=wizard, status=Status.PUBLISHED, release__number__gt=target.number, release__number__lte=live.number
+    )
+    return list(published.order_by("release__number").values_list("pk", flat=True))
 
 
 def wizard_states() -> list[dict[str, Any]]:

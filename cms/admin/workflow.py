@@ -4,17 +4,14 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from cms import checks, preview, releases, review, workflow
-from cms.models import AuditEntry, ChangeRequest, LiveRelease, Release
-from wizard import exchange
+from cms.models import ChangeRequest, Release
 from wizard.models import Node
 
 
@@ -155,64 +152,3 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             "wizards": workflow.wizard_states(),
         }
         return TemplateResponse(request, "admin/cms/changerequest/submit.html", context)
-
-
-class RecordAdmin(admin.ModelAdmin):
-    """Records that stay as they were written (releases, the audit log): nobody adds, changes or deletes them here."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(Release)
-class ReleaseAdmin(RecordAdmin):
-    """Every release of every wizard; reviewers make an earlier one live again from here."""
-
-    list_display = ("__str__", "wizard", "number", "published_at", "published_by", "note", "is_live")
-    list_filter = (("wizard", admin.RelatedOnlyFieldListFilter),)
-    list_select_related = ("wizard", "published_by")
-    readonly_fields = ("wizard", "number", "published_at", "published_by", "note", "content_hash", "steps")
-    exclude = ("snapshot",)
-    actions = ["make_live_again"]
-
-    def has_rollback_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("cms.publish_release")
-
-    @admin.display(boolean=True, description=_("live"))
-    def is_live(self, release: Release) -> bool:
-        return LiveRelease.objects.filter(release=release).exists()
-
-    @admin.display(description=_("steps"))
-    def steps(self, release: Release) -> str:
-        count = sum(1 for _ in exchange.walk(release.snapshot["wizard"]))
-        return format_html("{} · <a href='?wizard__id__exact={}'>{}</a>", count, release.wizard_id, _("all releases"))
-
-    @admin.action(description=_("Make the selected release live again (roll back)"), permissions=["rollback"])
-    def make_live_again(self, request: HttpRequest, queryset: QuerySet[Release]) -> None:
-        if queryset.count() != 1:
-            self.message_user(request, _("Select exactly one release to make live."), messages.ERROR)
-            return
-        release = queryset.get()
-        try:
-            workflow.rollback(release.wizard, release=release, user=request.user)
-        except workflow.WorkflowError as error:
-            self.message_user(request, str(error), messages.ERROR)
-        else:
-            self.message_user(request, _("Release #%d is live again.") % release.number, messages.SUCCESS)
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(RecordAdmin):
-    """The audit log, for reading: nobody adds, changes or deletes an entry here (the database refuses too)."""
-
-    list_display = ("at", "user", "address", "action", "wizard", "object_repr", "comment")
-    list_filter = ("action", ("wizard", admin.RelatedOnlyFieldListFilter), ("user", admin.RelatedOnlyFieldListFilter))
-    search_fields = ("object_repr", "comment", "address")
-    date_hierarchy = "at"
-    readonly_fields = [field.name for field in AuditEntry._meta.fields]

@@ -3,12 +3,14 @@
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
 from cms import preview as tokens
 from cms import releases
 from cms.live import LiveWizard
+from cms.models import Release
 from cms.site.views import render_step
 from wizard.models import Node
 
@@ -48,3 +50,32 @@ def step_url(lang: str, slug: str, path: str, token: str) -> str:
     args = [lang, slug, path] if path else [lang, slug]
     url = reverse("cms:preview-step" if path else "cms:preview", args=args)
     return f"{url}?token={token}" if token else url
+
+
+def release_preview(request: HttpRequest, pk: int, lang: str, path: str = "") -> HttpResponse:
+    """One step of any release (live, earlier or never live), as the public saw or would see it; staff only."""
+    if not (request.user.is_active and request.user.is_staff):
+        return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+    if lang not in settings.WIZARD_LANGUAGES:
+        raise Http404
+    release = get_object_or_404(Release, pk=pk)
+    frozen = LiveWizard.from_snapshot(
+        release.snapshot, release_id=release.pk, number=release.number, at=release.published_at
+    )
+    path = path.strip("/")
+    if path not in frozen.steps:
+        raise Http404
+    response = render_step(
+        request, frozen, lang, path, preview=True, link_to=lambda code, target: release_step_url(pk, code, target)
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def release_step_url(pk: int, lang: str, path: str) -> str:
+    return (
+        reverse("cms:preview-release-step", args=[pk, lang, path])
+        if path
+        else reverse("cms:preview-release", args=[pk, lang])
+    )

@@ -321,7 +321,7 @@ def test_a_rollback_tells_the_reviewers(live_wizard, release, reviewer, django_c
     factories.publish(live_wizard)
     other = factories.make_user("reviewer2", "Reviewers")
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.rollback(live_wizard, release=release, user=reviewer)
+        workflow.rollback(live_wizard, release=release, user=reviewer, reason="Erreur dans le texte")
     [message] = mail.outbox
     assert sorted(message.to) == sorted([reviewer.email, other.email])
     assert message.subject == "[demo] Rolled back to release #1"
@@ -338,12 +338,13 @@ def test_nothing_is_sent_when_the_action_fails(change, reviewer, django_capture_
 
 def test_rollback_makes_an_earlier_release_live_again(change, live_wizard, reviewer, release):
     workflow.approve(change, reviewer=reviewer)
-    assert workflow.rollback(live_wizard, release=release, user=reviewer) == release
+    assert workflow.rollback(live_wizard, release=release, user=reviewer, reason="Erreur dans le texte") == release
     assert releases.live_release(live_wizard) == release
     live.forget()
     assert live.wizard("demo").steps["contact"].text("title", "fr") == ("Titre contact", "fr")
     entry = AuditEntry.objects.get(action="rollback")
-    assert (entry.user, entry.release, entry.details) == (reviewer, release, {"from": 2, "to": 1})
+    assert (entry.user, entry.release, entry.comment) == (reviewer, release, "Erreur dans le texte")
+    assert entry.details == {"from": 2, "to": 1, "withdrawn": [change.pk]}
 
 
 def test_rollback_refuses_a_release_of_another_wizard(live_wizard, reviewer):
@@ -351,25 +352,53 @@ def test_rollback_refuses_a_release_of_another_wizard(live_wizard, reviewer):
     other_release = factories.publish(other)
     before = snapshot_state(live_wizard)
     with pytest.raises(WorkflowError, match="is a release of “Titre autre”, not of “Titre demo”"):
-        workflow.rollback(live_wizard, release=other_release, user=reviewer)
+        workflow.rollback(live_wizard, release=other_release, user=reviewer, reason="Erreur dans le texte")
     assert snapshot_state(live_wizard) == before
 
 
 def test_rollback_refuses_the_live_release_and_users_without_the_role(live_wizard, release, reviewer, editor):
     with pytest.raises(WorkflowError, match="already live"):
-        workflow.rollback(live_wizard, release=release, user=reviewer)
+        workflow.rollback(live_wizard, release=release, user=reviewer, reason="Erreur dans le texte")
     factories.publish(live_wizard)
     before = snapshot_state(live_wizard)
     with pytest.raises(WorkflowError, match="is for the Reviewers"):
-        workflow.rollback(live_wizard, release=release, user=editor)
+        workflow.rollback(live_wizard, release=release, user=editor, reason="Erreur dans le texte")
     assert snapshot_state(live_wizard) == before
 
 
 def test_rollback_supersedes_what_waits(change, live_wizard, reviewer):
     factories.publish(live_wizard)
-    workflow.rollback(live_wizard, release=change.base_release, user=reviewer)
+    workflow.rollback(live_wizard, release=change.base_release, user=reviewer, reason="Erreur dans le texte")
     change.refresh_from_db()
     assert change.status == Status.SUPERSEDED
+
+
+def test_a_rollback_without_a_reason_keeps_to_the_contract(live_wizard, release, reviewer):
+    factories.publish(live_wizard)
+    assert workflow.rollback(live_wizard, release=release, user=reviewer) == release
+    assert LiveRelease.objects.get(wizard=live_wizard).release == release
+    assert AuditEntry.objects.get(action="rollback").comment == ""
+
+
+def test_a_rollback_tells_the_authors_whose_work_leaves_the_site(
+    change, live_wizard, release, reviewer, django_capture_on_commit_callbacks
+):
+    workflow.approve(change, reviewer=factories.make_user("reviewer2", "Reviewers"))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.rollback(live_wizard, release=release, user=reviewer, reason="Les horaires sont faux")
+    [to_author] = [message for message in mail.outbox if message.to == [change.author.email]]
+    assert to_author.subject == f"[demo] Your change request {change.pk} left the public site"
+    assert "Les horaires sont faux" in to_author.body
+    assert "release #1" in to_author.body
+
+
+def test_rolling_forward_withdraws_nobodys_work(change, live_wizard, release, reviewer):
+    second = workflow.approve(change, reviewer=reviewer)
+    workflow.rollback(live_wizard, release=release, user=reviewer, reason="Erreur")
+    workflow.rollback(live_wizard, release=second, user=reviewer, reason="Finalement correct")
+    entry = AuditEntry.objects.filter(action="rollback").first()
+    assert (entry.release, entry.details["withdrawn"]) == (second, [])
 
 
 # The audit log ---------------------------------------------------------------------------------------------------

@@ -55,7 +55,9 @@ def test_never_live_slugs_do_not_leak(client, live_wizard, editor, reviewer, rev
     assert client.get("/fr/demo/contact/")["Location"] == "/fr/demo/help/"  # what was live does answer
 
     # A rollback makes the first release live again: what the public saw since answers 301 or 410, never more.
-    workflow.rollback(live_wizard, release=live_wizard.releases.get(number=1), user=reviewer)
+    workflow.rollback(
+        live_wizard, release=live_wizard.releases.get(number=1), user=reviewer, reason="Erreur dans le texte"
+    )
     live.forget()
     assert client.get("/fr/demo/help/")["Location"] == "/fr/demo/contact/"
     assert client.get("/fr/demo/contact/").status_code == 200

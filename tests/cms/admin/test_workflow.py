@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cms import releases, workflow
-from cms.models import AuditEntry, ChangeRequest, LiveRelease
+from cms.models import AuditEntry, ChangeRequest
 from tests import factories
 from wizard.models import Node, wizard_step_paths
 
@@ -184,32 +184,6 @@ def test_the_admin_index_shows_what_waits_for_each_user(client, reviewer, change
     html = client.get(reverse("admin:index")).content.decode()
     assert "Le ton ne va pas" in html
     assert "Unsubmitted changes to demo" in html
-
-
-def test_a_reviewer_rolls_back_from_the_release_list(client, reviewer, change, live_wizard, release):
-    workflow.approve(change, reviewer=reviewer)
-    client.force_login(reviewer)
-    listing = client.get(reverse("admin:cms_release_changelist"), {"wizard__id__exact": live_wizard.pk})
-    assert [r.number for r in listing.context["cl"].result_list] == [2, 1]
-    response = client.post(
-        reverse("admin:cms_release_changelist"),
-        {"action": "make_live_again", "_selected_action": [release.pk]},
-        follow=True,
-    )
-    assert any("Release #1 is live again." in message for message in messages_of(response))
-    assert LiveRelease.objects.get(wizard=live_wizard).release == release
-    assert AuditEntry.objects.filter(action="rollback", user=reviewer).exists()
-
-
-def test_an_editor_cannot_roll_back(client, editor, live_wizard, release):
-    new = factories.publish(live_wizard)
-    client.force_login(editor)
-    listing = client.get(reverse("admin:cms_release_changelist"))
-    assert "make_live_again" not in listing.content.decode()
-    client.post(
-        reverse("admin:cms_release_changelist"), {"action": "make_live_again", "_selected_action": [release.pk]}
-    )
-    assert LiveRelease.objects.get(wizard=live_wizard).release == new
 
 
 def test_reviewers_read_the_audit_log_and_nobody_changes_it(client, reviewer, change, admin_client):
