@@ -31,7 +31,7 @@ def users_with_permission(codename: str) -> QuerySet[AbstractBaseUser]:
 def messages(entry: AuditEntry) -> list[EmailMessage]:
     """The emails an audit entry calls for (none for most)."""
     change = entry.change_request
-    wizard = entry.wizard.slug
+    wizard = entry.wizard.slug if entry.wizard else ""
     site = settings.SITE_URL or "http://127.0.0.1:8000"  # unset: the demo's address
     link = f"{site}{reverse('admin:cms_changerequest_change', args=[change.pk])}" if change else ""
     comment = f"\n\nComment:\n{entry.comment}" if entry.comment else ""

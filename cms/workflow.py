@@ -17,6 +17,7 @@ from django.utils import timezone
 from reversion.models import Version
 
 from cms import audit, checks, releases
+from cms.errors import ActionError
 from cms.models import AuditEntry, ChangeRequest, LiveRelease, Release
 from wizard.models import LinkTarget, Node
 
@@ -24,8 +25,8 @@ Status = ChangeRequest.Status
 Action = AuditEntry.Action
 
 
-class WorkflowError(Exception):
-    """An editorial action the rules refuse; the message is meant for the person who tried."""
+# The one error type of every action (cms.errors), under the name the workflow's callers know.
+WorkflowError = ActionError
 
 
 def _require(user: AbstractBaseUser | None, permission: str, doing: str, role: str) -> None:

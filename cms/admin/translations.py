@@ -55,15 +55,11 @@ class NeedsTranslationFilter(admin.SimpleListFilter):
 
 
 class TranslationStatusMixin:
-    """For the admin of a translated model: record translation states on save, show them on the form."""
+    """For the admin of a translated model: show translation states on the form (the actions record them)."""
 
     class Media:
         js = ("wizard/translation-status.js",)
         css = {"all": ("wizard/translation-status.css",)}
-
-    def save_model(self, request: HttpRequest, obj: Model, form: forms.Form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        translations.record_form(obj, form.changed_data, user=request.user)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> tuple[str, ...]:
         return (*super().get_readonly_fields(request, obj), "translation_status")
