@@ -47,6 +47,15 @@ def messages(entry: AuditEntry) -> list[EmailMessage]:
     if change is None:
         return []
     author = [change.author] if change.author.email and change.author.is_active else []
+    if entry.action == AuditEntry.Action.FAIL:
+        reviewer = change.reviewer
+        told = [*author, *([reviewer] if reviewer and reviewer.email and reviewer.is_active else [])]
+        body = (
+            f"Change request {change.pk} for the wizard “{wizard}” was due at {_local(change.publish_at)} but could "
+            f"not be published, and will not be tried again:{comment}\n\nSubmit the wizard again once this is "
+            f"resolved.\n\n{link}"
+        )
+        return [_email(f"[{wizard}] Change request {change.pk} could not be published", body, told)]
     subjects = {
         AuditEntry.Action.APPROVE: "approved",
         AuditEntry.Action.SCHEDULE: f"approved, to be published at {_local(change.publish_at)}",

@@ -17,6 +17,7 @@ from django.utils import timezone
 from reversion.models import Version
 
 from cms import audit, checks, releases
+from cms.actions import publishing
 from cms.errors import ActionError
 from cms.models import AuditEntry, ChangeRequest, LiveRelease, Release
 from wizard.models import LinkTarget, Node
@@ -190,10 +191,7 @@ def approve(
 
 
 def _make_live(release: Release, *, event: str) -> None:
-    try:
-        releases.make_live(release, event=event)
-    except releases.SlugTaken as error:
-        raise WorkflowError(str(error)) from None
+    publishing.make_live(release, event=event)
 
 
 def _go_live(wizard: Node, change: ChangeRequest, *, user: AbstractBaseUser | None) -> None:
@@ -252,7 +250,9 @@ def publish(change: ChangeRequest, *, user: AbstractBaseUser | None = None, now:
 def publish_scheduled(*, now: datetime | None = None) -> list[ChangeRequest]:
     """Publish every scheduled change that is due, each in its own transaction; safe to run twice at once.
 
-    A change whose base release is no longer live is superseded instead, and its author told.
+    A change whose base release is no longer live is superseded instead, and its author told. One that cannot go
+    live for another reason (its address taken meanwhile, say) is marked failed with the reason, its author and
+    reviewer are told, and it is not tried again.
     """
     now = now or timezone.now()
     due = ChangeRequest.objects.filter(status=Status.SCHEDULED, publish_at__lte=now)
@@ -260,21 +260,28 @@ def publish_scheduled(*, now: datetime | None = None) -> list[ChangeRequest]:
     for change in due.order_by("publish_at", "pk").select_related("wizard"):
         try:
             publish(change, now=now)
-        except WorkflowError:
-            _supersede_if_stale(change)
+        except WorkflowError as error:
+            _supersede_or_fail(change, reason=str(error))
             continue
         published.append(change)
     return published
 
 
 @transaction.atomic
-def _supersede_if_stale(change: ChangeRequest) -> None:
+def _supersede_or_fail(change: ChangeRequest, *, reason: str) -> None:
     wizard = _lock_wizard(change.wizard)
     change = ChangeRequest.objects.select_for_update().get(pk=change.pk)
+    if change.status != Status.SCHEDULED:
+        return  # another scheduler (or a reviewer) dealt with it meanwhile
     live = _live(wizard)
-    if change.status == Status.SCHEDULED and change.base_release_id != (live.pk if live else None):
+    if change.base_release_id != (live.pk if live else None):
         why = f"{_named(live).capitalize()} went live before this scheduled change; submit again."
         _supersede(wizard, [change], user=None, why=why)
+        return
+    ChangeRequest.objects.filter(pk=change.pk).update(status=Status.FAILED, failure=reason)
+    change.status, change.failure = Status.FAILED, reason
+    details = {"release": change.release.number if change.release else None}
+    audit.record(wizard, Action.FAIL, user=None, change=change, release=change.release, comment=reason, details=details)
 
 
 @transaction.atomic
