@@ -6,9 +6,9 @@ from typing import Any
 import reversion
 from django.contrib.auth.models import Group, Permission, User
 
-from cms import releases
+from cms import actions, releases
 from cms.models import Release
-from wizard import exchange, translations
+from wizard import exchange
 from wizard.models import Node, wizard_step_paths
 
 LINKS = [
@@ -65,9 +65,7 @@ def document(slug: str = "demo", children: list[dict[str, Any]] | None = None, *
 
 
 def make_wizard(slug: str = "demo", **kwargs: Any) -> Node:
-    wizard = exchange.load(document(slug, **kwargs))
-    translations.record_changed(wizard)
-    return wizard
+    return actions.import_wizard(document(slug, **kwargs), user=None)
 
 
 def publish(wizard: Node, user: User | None = None, note: str = "") -> Release:

@@ -6,6 +6,7 @@ is the same type). docs/architecture.md lists them, with who may run each and wh
 """
 
 from cms.actions.base import is_stale, may_change_structure
+from cms.actions.imports import import_translations, import_wizard, publish_import
 from cms.actions.links import create_link_target, delete_link_target, delete_link_targets, edit_link_target
 from cms.actions.steps import (
     changes,
@@ -40,6 +41,9 @@ __all__ = [
     "edit_link_target",
     "edit_step",
     "former_parent",
+    "import_translations",
+    "import_wizard",
+    "publish_import",
     "is_stale",
     "may_change_structure",
     "move_step",
