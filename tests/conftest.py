@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from cms import live
 from cms.models import Release
@@ -77,3 +78,11 @@ def fresh_live_cache(monkeypatch: pytest.MonkeyPatch) -> None:
 def fast_password_hashing(settings) -> None:
     """Test users get real passwords (the browser tests log in), hashed cheaply: PBKDF2 costs ~0.5 s a user."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Refusals read in English, their source language (the project's default language is French): a test that
+    wants another language overrides it."""
+    with translation.override("en"):
+        yield

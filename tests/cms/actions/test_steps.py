@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 from reversion.models import Version
 
 from cms import actions
@@ -154,3 +155,14 @@ def test_a_move_stays_in_its_wizard_and_off_a_sibling_slug(wizard, editor):
     with pytest.raises(actions.ActionError, match="already has the slug"):
         actions.move_step(step(wizard, "profiles/citizen/apply"), user=editor, target=step(wizard, "profiles/company"))
     assert set(wizard_step_paths(wizard)) >= {"contact", "profiles/citizen/apply", "profiles/company/apply"}
+
+
+@pytest.mark.parametrize(
+    ("lang", "start"),
+    [("fr", "Rien n’a été supprimé"), ("nl", "Er is niets verwijderd"), ("de", "Nichts wurde gelöscht")],
+)
+def test_a_refusal_is_told_in_the_language_active_when_it_is_shown(wizard, editor, lang, start):
+    with pytest.raises(actions.ActionError) as refused:
+        actions.delete_step(step(wizard, "profiles/citizen/apply"), user=editor)
+    with translation.override(lang):
+        assert str(refused.value).startswith(start)

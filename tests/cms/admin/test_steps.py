@@ -245,3 +245,11 @@ def test_an_unused_link_target_can_be_deleted(admin_client, wizard):
         "/admin/wizard/linktarget/", {"action": "delete_selected", "_selected_action": [unused.pk], "post": "yes"}
     )
     assert not LinkTarget.objects.filter(key="unused").exists()
+
+
+def test_a_refusal_is_shown_in_the_editors_language(admin_client, wizard):
+    apply = step(wizard, "profiles/citizen/apply")
+    url = f"/admin/wizard/node/{apply.pk}/delete/"
+    response = admin_client.post(url, {"post": "yes"}, follow=True, HTTP_ACCEPT_LANGUAGE="nl")
+    assert "wordt nog gelinkt vanuit andere stappen" in response.content.decode()
+    assert Node.objects.filter(pk=apply.pk).exists()
