@@ -257,11 +257,17 @@ def delete_steps(nodes: QuerySet[Node] | list[Node], *, user: AbstractBaseUser |
 
 
 def changes(version: Version, node: Node | None) -> list[tuple[str, Any, Any]]:
-    """(field, current value, stored value) for each field a revert would change."""
-    stored = {name: value for name, value in version.field_dict.items() if name not in SKIPPED_FIELDS}
+    """(field, current value, stored value) for each field a revert would change; references shown by path."""
+    wizard = node.get_wizard() if node else wizard_root_for(version)
+    paths = references.paths_by_uid(wizard) if wizard else {}
+    markdown_columns = {f"{name}_{lang}" for name in MARKDOWN_FIELDS for lang in settings.WIZARD_LANGUAGES}
+
+    def shown(name: str, value: Any) -> Any:
+        return references.to_paths(value, paths) if name in markdown_columns and isinstance(value, str) else value
+
     return [
-        (name, getattr(node, name, None) if node else None, value)
-        for name, value in stored.items()
+        (name, shown(name, getattr(node, name, None)) if node else None, shown(name, value))
+        for name, value in _content(version).items()
         if node is None or getattr(node, name) != value
     ]
 

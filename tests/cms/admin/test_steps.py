@@ -253,3 +253,13 @@ def test_a_refusal_is_shown_in_the_editors_language(admin_client, wizard):
     response = admin_client.post(url, {"post": "yes"}, follow=True, HTTP_ACCEPT_LANGUAGE="nl")
     assert "wordt nog gelinkt vanuit andere stappen" in response.content.decode()
     assert Node.objects.filter(pk=apply.pk).exists()
+
+
+def test_a_step_whose_parent_is_gone_too_is_offered_the_wizard_root(admin_client, wizard):
+    company, apply = step(wizard, "profiles/company"), step(wizard, "profiles/company/apply")
+    admin_client.post(f"/admin/wizard/node/{company.pk}/delete/", {"post": "yes"})
+    version = Version.objects.get_deleted(Node).get(object_id=str(apply.pk))
+    url = f"/admin/wizard/node/recover/{version.pk}/"
+    assert "The step this one stood under is gone too" in admin_client.get(url).content.decode()
+    assert admin_client.post(url, {"under": "root"}).status_code == 302
+    assert step(wizard, "apply").pk == apply.pk
