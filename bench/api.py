@@ -110,7 +110,7 @@ def main() -> None:
     from cms import live
 
     release = live.wizard("egov-roles")
-    release.memo.clear()
+    release.forget_memos()
     started = time.perf_counter()
     measure(application, environ(tree, "lang=fr"), 1)
     print(f"{'first request after publish':30} {'':16} {'':7} {(time.perf_counter() - started) * 1000:8.3f}")

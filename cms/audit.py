@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from cms import notifications
+from cms import clientip, notifications
 from cms.models import AuditEntry, ChangeRequest, Release
 from wizard.models import Node
 
@@ -31,6 +31,7 @@ def record(
         object_repr=str(obj if obj is not None else change or release or wizard)[:250],
         comment=comment,
         details=details or {},
+        address=clientip.current(),
     )
     transaction.on_commit(lambda: notifications.send(entry.pk))
     return entry

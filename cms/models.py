@@ -14,7 +14,8 @@ from wizard.models import Node
 class Release(models.Model):
     """An immutable snapshot of one wizard, in every language, as the public saw or will see it.
 
-    A database trigger (migration 0002) refuses any UPDATE of a release: what was published stays what it was.
+    Database triggers refuse any UPDATE (migration 0002) or DELETE (0009) of a release: what was published stays
+    what it was.
     """
 
     wizard = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="releases")
@@ -49,6 +50,40 @@ class LiveRelease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slug} → #{self.release.number}"
+
+
+class PublicAddress(models.Model):
+    """An address the public was shown (a wizard slug and a step path of a live release), and what it answers now.
+
+    The projection the public site reads for addresses its live releases do not have: one indexed lookup answers
+    301 (moved or renamed), 410 (removed) or, with no row, 404. `cms.addresses.record` rewrites a wizard's rows
+    whenever one of its releases goes live (`releases.make_live`), and only then: a release approved for later adds
+    no address until it is live, so its slugs stay unknown (404) until the public may see them.
+    """
+
+    class Answer(models.TextChoices):
+        LIVE = "live", _("live")  # the live release has this address: served from memory, never looked up here
+        MOVED = "moved", _("moved")  # 301 to /<lang>/<live_slug>/<target>/
+        GONE = "gone", _("removed")  # 410, with the links of `target`, the nearest live ancestor's path
+
+    wizard = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
+    slug = models.CharField(max_length=80, help_text=_("The wizard's slug in the address."))
+    path = models.CharField(max_length=1000, blank=True, help_text=_("The step path in the address."))
+    # What the history needs to place the address again when another release goes live.
+    uid = models.CharField(max_length=36, help_text=_("The step that had the address when it was last live."))
+    parent_uid = models.CharField(max_length=36, blank=True)
+    live_at = models.DateTimeField(help_text=_("When the address was last live."))
+    answer = models.CharField(max_length=5, choices=Answer.choices)
+    live_slug = models.CharField(max_length=80, help_text=_("The wizard's live slug."))
+    target = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        verbose_name = _("public address")
+        verbose_name_plural = _("public addresses")
+        constraints = [models.UniqueConstraint(fields=["slug", "path"], name="unique_public_address")]
+
+    def __str__(self) -> str:
+        return f"/{self.slug}/{self.path}: {self.answer}"
 
 
 class LinkCheck(models.Model):
@@ -208,7 +243,7 @@ class ChangeRequest(models.Model):
 
 
 class AuditEntry(models.Model):
-    """One editorial action, as it happened. Append-only: a database trigger refuses UPDATE and DELETE."""
+    """One editorial action, as it happened. Append-only: database triggers refuse UPDATE (0006) and DELETE (0009)."""
 
     class Action(models.TextChoices):
         SUBMIT = "submit", _("submitted")
@@ -246,6 +281,8 @@ class AuditEntry(models.Model):
     object_repr = models.CharField(_("object"), max_length=250, blank=True)
     comment = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)
+    # Where the request came from (cms/clientip.py); empty for what a command or a scheduled job did.
+    address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-pk"]

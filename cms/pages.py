@@ -5,19 +5,17 @@ export share one way of turning a snapshot into pages. Derived values are memoiz
 `LiveWizard.remember`: a release never changes, so neither does its rendered Markdown.
 """
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from cms.live import LiveWizard, Step
-from cms.models import Release
-from wizard import exchange, markdown
+from cms.memo import LRU
+from wizard import markdown
 
 # A URL builder: (language, step path) → the address of that step, for the site, a preview or an export.
 LinkTo = Callable[[str, str], str]
@@ -26,6 +24,8 @@ LinkTo = Callable[[str, str], str]
 FOOTER_SLUGS = ("accessibility", "privacy", "contact")
 LEGAL_SLUGS = ("accessibility", "privacy")
 DEFINITIONS_SLUG = "definitions"
+# The query parameter a cross-link (a node: link in a text) adds, naming the step it was followed from.
+CAME_FROM = "from"
 # A breadcrumb shows a step's title when it is short ("Je suis un …"), else its shorter label.
 BREADCRUMB_TITLE_MAX = 40
 
@@ -76,8 +76,12 @@ def breadcrumb_label(step: Step, lang: str) -> SafeString:
     return label(step, lang)
 
 
-def rich_text(live: LiveWizard, step: Step, name: str, lang: str, link_to: LinkTo, *, memo_key: Any) -> SafeString:
+def rich_text(
+    live: LiveWizard, step: Step, name: str, lang: str, link_to: LinkTo, *, memo_key: Any, cross_links: bool = True
+) -> SafeString:
     """A Markdown field as sanitized HTML, memoized per release; external URLs are those of the page's language."""
+
+    here = step.path if cross_links else ""  # a static export has no query strings: its Back is the parent
 
     def compute() -> SafeString:
         text, actual = step.text(name, lang)
@@ -86,8 +90,9 @@ def rich_text(live: LiveWizard, step: Step, name: str, lang: str, link_to: LinkT
         html = markdown.render(
             text,
             lang=actual,
-            links=live.link_urls(lang),
-            node_url=lambda path: link_to(lang, path) if path in live.steps else None,
+            links=live.link_destinations(lang),
+            node_url=lambda path: cross_link(live, lang, path, here, link_to),
+            reader=lang,
         )
         if actual != lang:
             html = format_html('<div lang="{}">{}</div>', actual, mark_safe(html))
@@ -96,6 +101,39 @@ def rich_text(live: LiveWizard, step: Step, name: str, lang: str, link_to: LinkT
     if memo_key is None:
         return compute()
     return live.remember(("markdown", memo_key, step.path, name, lang), compute)
+
+
+def cross_link(live: LiveWizard, lang: str, path: str, here: str, link_to: LinkTo) -> str | None:
+    """The address of a cross-link from step `here` to step `path`: the step's own, saying where it came from.
+
+    "Back" on the target page then leads to `here` (see `came_from`), not to the target's parent; the address stays
+    one of a bounded set (a step, from a step), so pages stay cacheable, and no JavaScript is needed.
+    """
+    if path not in live.steps:
+        return None
+    url = link_to(lang, path)
+    return f"{url}?{CAME_FROM}={quote(here, safe='/')}" if here and here != path else url
+
+
+def came_from(live: LiveWizard, path: str, value: str) -> str | None:
+    """The step a visitor followed a cross-link from, when `value` (the `from` parameter) names one.
+
+    Only a step of this release other than the page itself counts: anything else is ignored, so the parameter can
+    neither send a visitor elsewhere (it is never a URL) nor be shown back (only the step's own address is used).
+    """
+    value = value.strip("/")
+    return value if value and value != path and value in live.steps else None
+
+
+def shows_french(step: Step, children: list[Step], lang: str) -> bool:
+    """True when the page of `step` in `lang` shows a French text because its own is not written yet.
+
+    The page then says so once, in the reader's language, above the French text (the `lang` attribute alone
+    tells a screen reader, not a reader).
+    """
+    own = [step.text(name, lang) for name in ("title", "body", "note")]
+    labels = [child.text("label" if child.texts.get("label") else "title", lang) for child in children]
+    return any(text and actual != lang for text, actual in [*own, *labels])
 
 
 def ancestors(live: LiveWizard, step: Step) -> list[Step]:
@@ -140,9 +178,20 @@ def alternates(live: LiveWizard, path: str, link_to: LinkTo, origin: str = "") -
 
 
 def page_context(
-    live: LiveWizard, lang: str, path: str, *, link_to: LinkTo, origin: str = "", memoize: bool = True
+    live: LiveWizard,
+    lang: str,
+    path: str,
+    *,
+    link_to: LinkTo,
+    origin: str = "",
+    memoize: bool = True,
+    back_to: str | None = None,
+    cross_links: bool = True,
 ) -> dict[str, Any]:
-    """Everything the step template needs, in `lang` (call inside `translation.override(lang)`)."""
+    """Everything the step template needs, in `lang` (call inside `translation.override(lang)`).
+
+    `back_to` is the step a cross-link came from (checked with `came_from`): "Back" leads there, else to the parent.
+    """
     step = live.steps[path]
     memo = "site" if memoize else None
     children = [live.steps[child] for child in step.children]
@@ -159,8 +208,9 @@ def page_context(
         "is_task": step.kind == "task",
         "title": page_title(live, step, lang),
         "heading": inline_text(step, "title", lang),
-        "body": rich_text(live, step, "body", lang, link_to, memo_key=memo),
-        "note": rich_text(live, step, "note", lang, link_to, memo_key=memo),
+        "shows_french": shows_french(step, children, lang),
+        "body": rich_text(live, step, "body", lang, link_to, memo_key=memo, cross_links=cross_links),
+        "note": rich_text(live, step, "note", lang, link_to, memo_key=memo, cross_links=cross_links),
         "children": [
             {"url": link_to(lang, child.path), "label": label(child, lang), "primary": child.path == restart.path}
             for child in children
@@ -171,7 +221,8 @@ def page_context(
         ],
         "current_crumb": breadcrumb_label(step, lang),
         "home_url": link_to(lang, ""),
-        "back_url": link_to(lang, step.parent) if step.parent is not None else None,
+        "back_url": link_to(lang, back_to if back_to is not None else step.parent) if step.parent is not None else None,
+        "came_from": back_to,
         "restart_url": link_to(lang, restart.path) if step.path and restart.path not in {"", step.path} else None,
         "definitions": (
             {"url": link_to(lang, definitions.path), "label": label(definitions, lang)}
@@ -189,78 +240,6 @@ def page_context(
     }
 
 
-# Slug history: where a step that is not in the live release went.
-
-
-@dataclass(frozen=True)
-class Whereabouts:
-    """What became of a step path that the live release does not have."""
-
-    moved_to: str | None = None  # the step's path now, when it still exists: answer 301
-    removed_from: str | None = None  # the live path of its nearest surviving ancestor, when it was removed: 410
-
-
-def history(live: LiveWizard) -> tuple[dict[str, str], dict[str, str | None]]:
-    """Across all releases of the wizard: every step path ever published → uid, and uid → its parent's uid.
-
-    Read lazily, on the first unknown address after a release went live, in one query; then memoized.
-    """
-
-    def compute() -> tuple[dict[str, str], dict[str, str | None]]:
-        paths: dict[str, str] = {}
-        parents: dict[str, str | None] = {}
-        snapshots = (
-            Release.objects.filter(wizard__releases=live.release_id).order_by("number").values_list("snapshot")
-            if live.release_id
-            else []
-        )
-        for (snapshot,) in snapshots:
-            # Oldest first: when two steps used one address, the latest release's step wins.
-            for step in exchange.walk(snapshot["wizard"]):
-                paths[step.step_path] = step.entry["uid"]
-                parents[step.entry["uid"]] = step.parent.entry["uid"] if step.parent else None
-        return paths, parents
-
-    return live.remember("slug-history", compute)
-
-
-def whereabouts(live: LiveWizard, path: str) -> Whereabouts:
-    def compute() -> dict[str, str]:
-        return {step.uid: step.path for step in live.steps.values()}
-
-    live_paths = live.remember("uid-paths", compute)
-    paths, parents = history(live)
-    uid = paths.get(path)
-    if uid is None:
-        return Whereabouts()
-    if uid in live_paths:
-        return Whereabouts(moved_to=live_paths[uid])
-    ancestor = parents.get(uid)
-    while ancestor is not None and ancestor not in live_paths:
-        ancestor = parents.get(ancestor)
-    return Whereabouts(removed_from=live_paths[ancestor]) if ancestor is not None else Whereabouts()
-
-
-class PageCache:
-    """Finished pages of one release, least recently used dropped first, so that a huge wizard stays bounded."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.lock = threading.Lock()
-        self.pages: OrderedDict[Any, Any] = OrderedDict()
-
-    def get(self, key: Any, compute: Callable[[], Any]) -> Any:
-        with self.lock:
-            if key in self.pages:
-                self.pages.move_to_end(key)
-                return self.pages[key]
-        value = compute()
-        with self.lock:
-            self.pages[key] = value
-            while len(self.pages) > self.size:
-                self.pages.popitem(last=False)
-        return value
-
-
-def page_cache(live: LiveWizard) -> PageCache:
-    return live.remember("pages", lambda: PageCache(settings.WIZARD_PAGE_CACHE_SIZE))
+def page_cache(live: LiveWizard, origin: str) -> LRU:
+    """Finished pages of one release for one origin, least recently used dropped first: a huge wizard stays bounded."""
+    return live.remember("pages", lambda: LRU(settings.WIZARD_PAGE_CACHE_SIZE), origin=origin)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from cms import webhooks
+from cms import addresses, webhooks
 from cms.models import LiveRelease, Release
 from wizard import exchange, translations
 from wizard.models import LINK_TEXT_FIELDS, NODE_TEXT_FIELDS, Node
@@ -67,7 +67,8 @@ def make_live(release: Release, *, event: str = "publish") -> LiveRelease:
     """Point the public at `release`: the site and the API follow within their pointer cache's delay.
 
     Every change of what the public sees goes through here; `event` ("publish" or "rollback") says why, for
-    whatever must follow a change of the live content (webhooks, notifications).
+    whatever must follow a change of the live content (webhooks, notifications). The addresses the public was
+    shown are projected here too (`cms.addresses`), so that old links answer 301 or 410 from one indexed lookup.
     """
     slug = release.snapshot["wizard"]["slug"]
     holder = LiveRelease.objects.filter(slug=slug).exclude(wizard_id=release.wizard_id).first()
@@ -76,10 +77,11 @@ def make_live(release: Release, *, event: str = "publish") -> LiveRelease:
             f"The address “{slug}” still belongs to another live wizard (release #{holder.release.number} of "
             f"“{holder.release}”, published before it was renamed). Publish that wizard first, or choose another slug."
         )
+    now = timezone.now()
     pointer, _created = LiveRelease.objects.select_for_update().update_or_create(
-        wizard_id=release.wizard_id,
-        defaults={"release": release, "slug": slug, "changed_at": timezone.now()},
+        wizard_id=release.wizard_id, defaults={"release": release, "slug": slug, "changed_at": now}
     )
+    addresses.record(release.wizard_id, release.snapshot, at=now)
     transaction.on_commit(_changed_here)
     webhooks.enqueue(release, event=event)
     return pointer

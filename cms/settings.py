@@ -1,5 +1,6 @@
 """Settings for every machine: they differ only by environment variables, each with a working default."""
 
+import ipaddress
 import os
 import secrets
 import sys
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "cms.requestlog.RequestLogMiddleware",  # first: its duration covers everything below
+    "cms.clientip.ClientAddressMiddleware",  # the audit log records where each action came from
     "django.middleware.security.SecurityMiddleware",
     "cms.middleware.SecurityHeadersMiddleware",
     "cms.api.middleware.ApiMiddleware",  # /api/: CORS, HEAD/OPTIONS, errors as JSON
@@ -107,6 +110,11 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The client's address behind the proxies (TRUSTED_PROXIES below), never the proxy's: otherwise every login would
+# come from one address, and a stranger's wrong passwords would lock the administrator out.
+AXES_CLIENT_IP_CALLABLE = "cms.clientip.address"
+# Attempts and lockouts live in the database, which every server shares.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_ENABLED = env_flag("AXES_ENABLED", True)
 
 LANGUAGE_CODE = "fr"
@@ -122,7 +130,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes; the tests (tests/conftest.py) and their server processes use a folder of their own.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # After collectstatic (the demo and production run it), files get hashed names and far-future caching;
 # before it (tests, a quick runserver), whitenoise serves them straight from the apps.
@@ -138,7 +147,26 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not STATIC_COLLECTED
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# CACHE_URL ("redis://host:6379/0"): one cache for every server process and machine, on Redis (Django's own backend);
+# the feedback flood limit counts there. Unset: each process keeps its own cache in memory, right for one process.
+# CACHE_KEY_PREFIX keeps the keys of two sites on one Redis apart.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "cms"),
+    }
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
+# Reverse proxies in front of the application (cms/clientip.py, docs/operations.md). TRUSTED_PROXY_COUNT: how many a
+# request passes through (nginx alone: 1; a CDN then nginx: 2); 0, the default, ignores X-Forwarded-For.
+# TRUSTED_PROXIES: the addresses or networks the nearest proxy connects from ("127.0.0.1,10.0.1.0/24"); a request
+# from anywhere else is taken at its own address, header or not. Setting it alone means one proxy.
+TRUSTED_PROXIES = [str(ipaddress.ip_network(net, strict=False)) for net in env_list("TRUSTED_PROXIES", "")]
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT") or (1 if TRUSTED_PROXIES else 0))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "wizard-cms@localhost")
@@ -154,6 +182,7 @@ CSRF_COOKIE_HTTPONLY = True
 HTTPS_ONLY = env_flag("HTTPS_ONLY")
 if HTTPS_ONLY:
     SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # load balancers ask the servers over plain HTTP
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -170,23 +199,46 @@ ADMIN_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("style-src 'self
 # The wizard's content rules.
 WIZARD_LANGUAGES = [code for code, _name in LANGUAGES]
 
+# Logs go to standard error (systemd's journal). LOG_FORMAT=json writes one JSON object a line for log tools;
+# LOG_REQUESTS=0 drops the line per request (method, path, status, duration, client; cms/requestlog.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "cms.requestlog.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json" if LOG_FORMAT == "json" else "text"}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {"cms.requests": {"level": "INFO" if env_flag("LOG_REQUESTS", True) else "WARNING"}},
 }
 # How long a server process trusts its copy of "which release is live" before reading it again (seconds).
 LIVE_POINTER_TTL = float(os.environ.get("LIVE_POINTER_TTL", "1.0"))
+# What the site and the API derive from a live release (rendered Markdown, JSON answers, the sitemap) is kept in
+# bounded memos (docs/delivery.md): at most LIVE_MEMO_SIZE values per release, and for values holding absolute
+# links, per origin, for at most LIVE_MEMO_ORIGINS origins (only one is ever used when SITE_URL is set).
+LIVE_MEMO_SIZE = int(os.environ.get("LIVE_MEMO_SIZE", "50000"))
+LIVE_MEMO_ORIGINS = int(os.environ.get("LIVE_MEMO_ORIGINS", "2"))
 
 # Translation management (wizard/translations/): may a wizard be published while some French text has no
 # translation? When yes, the public site and the API show the French text, marked as such, in its place.
 WIZARD_PUBLISH_WITH_MISSING_TRANSLATIONS = env_flag("WIZARD_PUBLISH_WITH_MISSING_TRANSLATIONS", True)
 
+# Importing an exchange file (importwizard, wizard/exchange.py): what a file may hold at most, checked before any
+# work. The seed wizard is a 72 kB file of 30 steps, 4 levels deep, its longest text 1,540 characters.
+WIZARD_IMPORT_MAX_BYTES = int(os.environ.get("WIZARD_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+WIZARD_IMPORT_MAX_STEPS = int(os.environ.get("WIZARD_IMPORT_MAX_STEPS", "5000"))
+WIZARD_IMPORT_MAX_DEPTH = int(os.environ.get("WIZARD_IMPORT_MAX_DEPTH", "20"))  # levels, the wizard itself is 1
+WIZARD_IMPORT_MAX_TEXT = int(os.environ.get("WIZARD_IMPORT_MAX_TEXT", "50000"))  # characters in one text
+
 # The headless JSON API (/api/v1/) and its webhooks.
-# Where absolute links in the API and in webhook payloads point, e.g. "https://wizards.example.be";
-# empty: the API uses the address each request came to, webhook payloads carry paths only, and notification
-# emails link to the demo's address, http://127.0.0.1:8000.
+# The public site's origin, e.g. "https://wizards.example.be": absolute links of the site (canonical, language
+# alternates, sitemap, robots.txt), the API and webhook payloads point there, and the in-memory caches key on it.
+# Required when DEBUG is off (`check --deploy` says so). Empty, on a development machine: the address each
+# request came to, webhook payloads carry paths only, and notification emails link to http://127.0.0.1:8000.
 SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 # Origins whose pages may read the API ("*": any), comma-separated; empty: none.
 API_CORS_ALLOWED_ORIGINS = env_list("API_CORS_ALLOWED_ORIGINS", "*")
@@ -203,14 +255,13 @@ WEBHOOK_MAX_RETRY_DELAY = 6 * 3600  # … up to this
 # (cron, every minute) retries. Off: only the cron delivers.
 WEBHOOK_DELIVER_AT_ONCE = env_flag("WEBHOOK_DELIVER_AT_ONCE", True)
 
-# The public site (wizard/views.py).
+# The public site (cms/site/views.py).
 # Browsers and proxies keep a page this many seconds, then revalidate it with its ETag (a 304 is cheap).
 WIZARD_PAGE_MAX_AGE = int(os.environ.get("WIZARD_PAGE_MAX_AGE", "60"))
 # Finished pages kept in memory per live release (least recently used dropped first).
 WIZARD_PAGE_CACHE_SIZE = int(os.environ.get("WIZARD_PAGE_CACHE_SIZE", "5000"))
-# "Did this page help you?": answers faster than a person or from a form older than a day are refused, and one
-# address may answer at most LIMIT times per WINDOW seconds.
-WIZARD_FEEDBACK_MIN_SECONDS = float(os.environ.get("WIZARD_FEEDBACK_MIN_SECONDS", "2"))
+# "Did this page help you?": answers from a form older than a day are refused, and one address may answer at most
+# LIMIT times per WINDOW seconds (however fast: see cms/site/feedback.py for why there is no minimum time).
 WIZARD_FEEDBACK_MAX_SECONDS = 24 * 3600
 WIZARD_FEEDBACK_FLOOD_LIMIT = 10
 WIZARD_FEEDBACK_FLOOD_WINDOW = 600

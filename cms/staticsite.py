@@ -7,9 +7,11 @@ context as the live site, without what needs a server (the feedback form).
 
 import posixpath
 import shutil
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
@@ -19,6 +21,7 @@ from cms import live, pages
 from cms.live import LiveWizard
 
 STYLESHEET = "wizard/site.css"
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
 @dataclass
@@ -36,10 +39,27 @@ def relative_to(current: PurePosixPath) -> Callable[[PurePosixPath], str]:
     return lambda target: posixpath.relpath(str(target), str(current.parent))
 
 
+def check_base_url(url: str) -> str:
+    """The address where an export will be served, without its last slash; ValueError says what is wrong with it.
+
+    Page addresses are this one followed by a path, so it names a folder: no ?query or #fragment, no user name.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"“{url}” is not a web address: it should look like https://example.org/wizards")
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        raise ValueError(f"“{url}” has a ?query or a #fragment: give the folder the pages are served from")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"“{url}” holds a user name or password: leave them out")
+    if any(char.isspace() or not char.isprintable() for char in url):
+        raise ValueError(f"“{url}” holds a space or a control character")
+    return url.rstrip("/")
+
+
 def export(directory: Path, *, base_url: str = "") -> Exported:
     """Write every live wizard in every language into `directory`; `base_url` makes hreflang and canonical
     links absolute (search engines want them so) and adds a sitemap.xml."""
-    base_url = base_url.rstrip("/")
+    base_url = check_base_url(base_url) if base_url else ""
     done = Exported()
     found = live.wizards()
     for wizard in found:
@@ -67,7 +87,7 @@ def _write(directory: Path, wizard: LiveWizard, lang: str, path: str, base_url: 
         return relative(page_file(wizard.slug, to_lang, to_path))
 
     with override(lang):
-        context = pages.page_context(wizard, lang, path, link_to=link_to, memoize=False)
+        context = pages.page_context(wizard, lang, path, link_to=link_to, memoize=False, cross_links=False)
         for alternate in context["alternates"]:
             alternate["href"] = base_url + pages.step_url(wizard.slug, alternate["lang"], path) if base_url else ""
         html = render_to_string(
@@ -126,14 +146,12 @@ def _write_root(directory: Path) -> None:
 
 
 def _write_sitemap(directory: Path, wizards: list[LiveWizard], base_url: str) -> None:
-    rows = []
+    # Built as XML, not by pasting strings: an address may hold "&" (escaped as "&amp;" in the file).
+    urlset = ET.Element("urlset", {"xmlns": SITEMAP_NS})
     for wizard in wizards:
         for path in wizard.steps:
             for lang in pages.languages():
-                rows.append(f"<url><loc>{base_url}{pages.step_url(wizard.slug, lang, path)}</loc></url>")
-    (directory / "sitemap.xml").write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        + "".join(rows)
-        + "</urlset>\n",
-        encoding="utf-8",
-    )
+                loc = ET.SubElement(ET.SubElement(urlset, "url"), "loc")
+                loc.text = base_url + pages.step_url(wizard.slug, lang, path)
+    body = ET.tostring(urlset, encoding="unicode")
+    (directory / "sitemap.xml").write_text(f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n', encoding="utf-8")

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from cms import health
 from cms.api import api
 from cms.site import preview
 
@@ -14,6 +15,8 @@ urlpatterns = [
     # The public site first, the hot path: /, /<lang>/, /<lang>/<wizard>/…, sitemap.xml, robots.txt. Its patterns
     # start with a language code (or are exact), so they never take an address of the admin, the API or previews.
     path("", include("cms.site.urls")),
+    path("healthz", health.healthz, name="healthz"),  # load balancers: cms/health.py
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("preview/", include((preview_patterns, "cms"))),

@@ -62,7 +62,8 @@ def editors_since(wizard: Node, since: datetime | None, *, snapshots: Iterable[d
     """Who saved, moved or deleted a step of `wizard`, or changed a link target it uses, after `since`.
 
     Read from the history that every admin save writes (reversion) and from the admin's deletion log;
-    `snapshots` name the link targets to consider (the request's and the live release's).
+    `snapshots` name the link targets to consider (the request's and the live release's), matched by identity:
+    every version of such a target's row counts, whatever its key was then.
     """
     versions = Version.objects.get_for_model(Node).select_related("revision")
     targets = Version.objects.get_for_model(LinkTarget).select_related("revision")
@@ -77,8 +78,13 @@ def editors_since(wizard: Node, since: datetime | None, *, snapshots: Iterable[d
         return version.object_id in step_ids or str(version.field_dict.get("path", "")).startswith(wizard.path)
 
     found = {version.revision.user_id for version in versions if in_wizard(version)}
+    # A link target is its row, not its key: whoever edited the row counts, under whatever key it had then, so that
+    # renaming a key (tmp-dual → official-portal) cannot hide who pointed it at a new address.
     keys = {link["key"] for snapshot in snapshots for link in snapshot.get("links", [])}
-    found |= {version.revision.user_id for version in targets if version.field_dict.get("key") in keys}
+    targets = list(targets)
+    used = {str(pk) for pk in LinkTarget.objects.filter(key__in=keys).values_list("pk", flat=True)}
+    used |= {version.object_id for version in targets if version.field_dict.get("key") in keys}
+    found |= {version.revision.user_id for version in targets if version.object_id in used}
     gone = {entry.object_id: entry.user_id for entry in deletions}
     if gone:
         earlier = Version.objects.get_for_model(Node).filter(object_id__in=list(gone))

@@ -1,16 +1,58 @@
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
+from django.db.models.signals import post_migrate
+from django.test import override_settings
 from django.utils import translation
 
-from cms import live
+from cms import live, triggers
 from cms.models import Release
 from tests import factories
 from wizard.models import Node
 
 # Playwright's sync API runs an event loop in the test thread; live_server's teardown then trips Django's guard.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    uses = {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+    return bool(uses or (marker and marker.kwargs.get("transaction")))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """A transactional test ends with Django's flush, which on SQLite deletes every row one by one: the triggers
+    that refuse to delete releases and audit entries (cms/triggers.py) step aside for it, and come back with the
+    post_migrate signal that the flush sends. (PostgreSQL's flush truncates, which row triggers do not see.)"""
+    if not _is_transactional(item):
+        return
+    for connection in connections.all(initialized_only=True):
+        if connection.vendor != "sqlite":
+            continue
+        try:
+            cursor = connection.cursor()
+        except RuntimeError:  # pytest-django blocks the database: the test never reached it (skipped), no flush
+            continue
+        with cursor:
+            for table, message in triggers.APPEND_ONLY.items():
+                cursor.execute(triggers.refuse_deletes_sql("sqlite", table, message)[1])
+
+
+def _refuse_deletes_again(using: str, **_kwargs: object) -> None:
+    connection = connections[using]
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for table, message in triggers.APPEND_ONLY.items():
+                cursor.execute(triggers.refuse_deletes_sql("sqlite", table, message)[0])  # CREATE … IF NOT EXISTS
+
+
+post_migrate.connect(_refuse_deletes_again, dispatch_uid="tests.refuse_deletes_again")
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -22,6 +64,22 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+# bin/demo runs collectstatic into staticfiles/, and the settings then switch to hashed file names. The tests keep
+# static and media files of their own, whatever the folder holds (their databases are their own already:
+# pytest-django creates them), so that the demo and the tests run in any order in one folder.
+OWN_FILES = Path(tempfile.gettempdir()) / f"wizard-cms-tests-{os.getpid()}"
+OWN_FILES_SETTINGS = override_settings(
+    STATIC_ROOT=OWN_FILES / "static",
+    MEDIA_ROOT=OWN_FILES / "media",
+    STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
+    WHITENOISE_USE_FINDERS=True,
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    OWN_FILES_SETTINGS.enable()
 
 
 @pytest.fixture(scope="session")

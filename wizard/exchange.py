@@ -1,11 +1,19 @@
 """The wizard exchange format (docs/exchange-format.md): one wizard per YAML file, references kept as references.
 
 `dump` turns a wizard into a document (a plain dict, also what a release freezes), `to_text` writes it,
-`read` parses and checks a file's bytes without touching the database, and `load` writes a checked document
-in one transaction. Export → import → export gives the same bytes.
+`parse` reads a file's bytes into a document, refusing hostile files before any work, `check` lists what is
+wrong with a document, `read` is `parse` then `check` (nothing touches the database), and `load` checks a
+document once and writes it in one transaction. Export → import → export gives the same bytes.
+
+A file may come from anyone an editor trusts too readily, so reading it is bounded (settings, docs/security.md):
+its size (WIZARD_IMPORT_MAX_BYTES), how deep its steps nest (WIZARD_IMPORT_MAX_DEPTH), how many steps it holds
+(WIZARD_IMPORT_MAX_STEPS) and how long one text is (WIZARD_IMPORT_MAX_TEXT). YAML anchors and aliases (&a, *a),
+which let a kilobyte expand into gigabytes, are refused outright: the format never writes them.
 """
 
+import re
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,8 +40,11 @@ FORMAT = "wizard-exchange/1"
 HEADER = "# A wizard in the wizard-exchange format (docs/exchange-format.md). Keep the last line.\n"
 DOCUMENT_KEYS = ("format", "wizard", "links", "end")
 NODE_KEYS = ("uid", "slug", "kind", *NODE_TEXT_FIELDS, "children")
-LINK_KEYS = ("key", *LINK_TEXT_FIELDS)
+LINK_KEYS = ("key", *LINK_TEXT_FIELDS, "no_page")
 SCALAR_KEYS = ("uid", "slug", "kind", "key")
+# C0 and C1 control characters but tab and line feed (YAML writes a line break as \n): a NUL cannot even be
+# stored by PostgreSQL, and none of them belongs in a page.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class ExchangeError(Exception):
@@ -72,10 +83,7 @@ def dump(wizard: Node) -> dict[str, Any]:
         entries[node.path] = entry
         if node.depth > wizard.depth:
             entries[node.path[: -node.steplen]].setdefault("children", []).append(entry)
-    links = [
-        {"key": target.key, **{name: translations(target, name) for name in LINK_TEXT_FIELDS}}
-        for target in LinkTarget.objects.filter(key__in=keys).order_by("key")
-    ]
+    links = [link_entry(target) for target in LinkTarget.objects.filter(key__in=keys).order_by("key")]
     return {"format": FORMAT, "wizard": entries[wizard.path], "links": links, "end": wizard.slug}
 
 
@@ -88,6 +96,14 @@ def _step_paths(tree: list[Node]) -> dict[str, str]:
         by_path[node.path] = f"{parent}/{node.slug}" if parent else node.slug
         found[str(node.uid)] = by_path[node.path]
     return found
+
+
+def link_entry(target: LinkTarget) -> dict[str, Any]:
+    entry: dict[str, Any] = {"key": target.key, **{name: translations(target, name) for name in LINK_TEXT_FIELDS}}
+    if target.no_page:
+        # In the configured order, whatever order the admin saved it in: an export is compared byte for byte.
+        entry["no_page"] = {lang: target.no_page[lang] for lang in settings.WIZARD_LANGUAGES if lang in target.no_page}
+    return entry
 
 
 class _Dumper(yaml.SafeDumper):
@@ -109,7 +125,45 @@ def to_text(document: dict[str, Any]) -> str:
 
 
 class _Loader(yaml.BaseLoader):
-    """Every scalar stays text ("no" is not False, "2024" is not a number), and a repeated key is an error."""
+    """Every scalar stays text ("no" is not False, "2024" is not a number), and a repeated key is an error.
+
+    Hostile input is refused while the parser's events arrive, before they are composed into nodes: an anchor or
+    an alias, nesting deeper than steps may nest, a text longer than any field should be. (BaseLoader rather than
+    SafeLoader: SafeLoader would turn "no" into False; neither builds anything but str, list and dict.)
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        # A step is two levels below its parent (a mapping in a "children" list); its texts two more.
+        self.max_depth = 2 * settings.WIZARD_IMPORT_MAX_DEPTH + 3
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise ExchangeError(
+                [f"Line {line}: YAML anchors and aliases (&name, *name) are not allowed in an exchange file."]
+            )
+        if isinstance(event, yaml.ScalarEvent) and len(event.value) > settings.WIZARD_IMPORT_MAX_TEXT:
+            raise ExchangeError(
+                [
+                    f"Line {line}: a text of {len(event.value):,} characters; the most is "
+                    f"{settings.WIZARD_IMPORT_MAX_TEXT:,} (WIZARD_IMPORT_MAX_TEXT)."
+                ]
+            )
+        self.depth += 1
+        try:
+            if self.depth > self.max_depth:
+                raise ExchangeError(
+                    [
+                        f"Line {line}: the steps nest too deep; a wizard has at most "
+                        f"{settings.WIZARD_IMPORT_MAX_DEPTH} levels (WIZARD_IMPORT_MAX_DEPTH)."
+                    ]
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen = set()
@@ -139,21 +193,42 @@ class Step:
         return f"step “{self.step_path}”" if self.step_path else "the wizard root"
 
 
-def walk(entry: dict[str, Any], parent: Step | None = None) -> Iterator[Step]:
-    """The document's nodes in tree order."""
-    slug = entry.get("slug") if isinstance(entry.get("slug"), str) else "?"  # check() reports a bad one
-    step_path = "" if parent is None else f"{parent.step_path}/{slug}" if parent.step_path else slug
-    step = Step(entry=entry, step_path=step_path, depth=parent.depth + 1 if parent else 1, parent=parent)
-    if parent:
-        parent.children.append(step)
-    yield step
-    for child in entry.get("children") or []:
-        if isinstance(child, dict):
-            yield from walk(child, step)
+def walk(entry: dict[str, Any]) -> Iterator[Step]:
+    """The document's steps in tree order (without recursion: a document's depth is checked, not assumed)."""
+    pending: list[tuple[dict[str, Any], Step | None]] = [(entry, None)]
+    while pending:
+        entry, parent = pending.pop()
+        slug = entry.get("slug") if isinstance(entry.get("slug"), str) else "?"  # check() reports a bad one
+        step_path = "" if parent is None else f"{parent.step_path}/{slug}" if parent.step_path else slug
+        step = Step(entry=entry, step_path=step_path, depth=parent.depth + 1 if parent else 1, parent=parent)
+        if parent:
+            parent.children.append(step)
+        yield step
+        children = entry.get("children")
+        if isinstance(children, list):  # check() reports anything else, and children that are not mappings
+            pending += [(child, step) for child in reversed(children) if isinstance(child, dict)]
 
 
 def read(data: bytes) -> dict[str, Any]:
-    """Parse and check the bytes of an exchange file; raise ExchangeError saying what is wrong and where."""
+    """Parse and check the bytes of an exchange file; raise ExchangeError saying what is wrong and where.
+
+    To import, give `load` what `parse` returns instead: `load` checks, and the checks then run once.
+    """
+    document = parse(data)
+    if problems := check(document):
+        raise ExchangeError(problems)
+    return document
+
+
+def parse(data: bytes) -> dict[str, Any]:
+    """The document in an exchange file's bytes, its shape and limits checked (not its content: see `check`)."""
+    if len(data) > settings.WIZARD_IMPORT_MAX_BYTES:
+        raise ExchangeError(
+            [
+                f"The file is {len(data):,} bytes; the most an import reads is {settings.WIZARD_IMPORT_MAX_BYTES:,} "
+                "(WIZARD_IMPORT_MAX_BYTES)."
+            ]
+        )
     if not data.strip():
         raise ExchangeError(["The file is empty."])
     if b"\x00" in data:
@@ -183,9 +258,6 @@ def read(data: bytes) -> dict[str, Any]:
         raise ExchangeError(
             [f"The end marker “{document['end']}” does not match the wizard's slug “{slug}”: was the file cut short?"]
         )
-    problems = check(document)
-    if problems:
-        raise ExchangeError(problems)
     return document
 
 
@@ -201,7 +273,8 @@ def check(document: dict[str, Any]) -> list[str]:
         if not isinstance(entry, dict):
             problems.append(f"{where} should be a mapping with key, name and url.")
             continue
-        problems += _shape(entry, LINK_KEYS, LINK_TEXT_FIELDS, where)
+        # "no_page" has the shape of a translated text: a language, then (the language of the page to use).
+        problems += _shape(entry, LINK_KEYS, (*LINK_TEXT_FIELDS, "no_page"), where)
         key = entry.get("key") if isinstance(entry.get("key"), str) else None
         if key is not None and key in link_keys:
             problems.append(f"{where} is listed twice.")
@@ -211,14 +284,35 @@ def check(document: dict[str, Any]) -> list[str]:
     root = document.get("wizard")
     if not isinstance(root, dict):
         return [*problems, "“wizard” should be a mapping: the wizard's root step."]
-    steps = list(walk(root))
+    steps = []
+    for step in walk(root):  # the limits first, before any work that grows with the document
+        steps.append(step)
+        if len(steps) > settings.WIZARD_IMPORT_MAX_STEPS:
+            return [
+                *problems,
+                f"The wizard has more than {settings.WIZARD_IMPORT_MAX_STEPS:,} steps, the most an import takes "
+                "(WIZARD_IMPORT_MAX_STEPS).",
+            ]
+        if step.depth > settings.WIZARD_IMPORT_MAX_DEPTH:
+            return [
+                *problems,
+                f"{step.where} is {step.depth} levels deep; a wizard has at most {settings.WIZARD_IMPORT_MAX_DEPTH} "
+                "(WIZARD_IMPORT_MAX_DEPTH).",
+            ]
     node_paths = {step.step_path for step in steps if step.step_path}
     uids: set[str] = set()
     for step in steps:
         entry, where = step.entry, step.where
         problems += _shape(entry, NODE_KEYS, NODE_TEXT_FIELDS, where)
-        if not isinstance(entry.get("children", []), list):
+        children = entry.get("children", [])
+        if not isinstance(children, list):
             problems.append(f"{where}: “children” should be a list of steps.")
+        else:
+            problems += [
+                f"{where}: child #{index} should be a step (a mapping with slug, kind, title…), not {_kind(child)}."
+                for index, child in enumerate(children, start=1)
+                if not isinstance(child, dict)
+            ]
         if (uid := entry.get("uid")) and isinstance(uid, str):
             try:
                 uid = str(uuid.UUID(uid))
@@ -227,9 +321,13 @@ def check(document: dict[str, Any]) -> list[str]:
             if uid in uids:
                 problems.append(f"{where}: the uid {uid} is used by another step too.")
             uids.add(uid)
-        siblings = step.parent.children if step.parent else []
-        if sum(1 for sibling in siblings if sibling.entry.get("slug") == entry.get("slug")) > 1:
-            problems.append(f"{where}: the slug “{entry.get('slug')}” is used by another step at the same place.")
+        if step.children:  # counted once per parent: linear in the number of steps, however many siblings
+            slugs = Counter(child.entry["slug"] for child in step.children if isinstance(child.entry.get("slug"), str))
+            problems += [
+                f"{child.where}: the slug “{child.entry['slug']}” is used by another step at the same place."
+                for child in step.children
+                if isinstance(child.entry.get("slug"), str) and slugs[child.entry["slug"]] > 1
+            ]
         if (entry.get("kind") == Node.Kind.START) != (step.parent is None):
             problems.append(f"{where}: only the wizard root, and always the root, is of kind “start”.")
         problems += _model_problems(node_instance(entry), where, exclude=["id", "uid", *POSITION_FIELDS])
@@ -242,10 +340,12 @@ def check(document: dict[str, Any]) -> list[str]:
 
 
 def _shape(entry: dict[str, Any], keys: tuple[str, ...], translated: tuple[str, ...], where: str) -> list[str]:
-    problems = [f"{where}: unknown key “{key}”." for key in entry if key not in keys]
+    problems = [f"{where}: unknown key “{_shown(key)}”." for key in entry if key not in keys]
     for key in SCALAR_KEYS:
         if key in entry and not isinstance(entry[key], str):
             problems.append(f"{where}: “{key}” should be text, not a list or a mapping.")
+        elif key in entry:
+            problems += [f"{where}, {key}: {problem}" for problem in text_problems(entry[key])]
     for name in translated:
         values = entry.get(name, {})
         if not isinstance(values, dict):
@@ -253,10 +353,37 @@ def _shape(entry: dict[str, Any], keys: tuple[str, ...], translated: tuple[str, 
             continue
         for lang, value in values.items():
             if lang not in settings.WIZARD_LANGUAGES:
-                problems.append(f"{where}: unknown language “{lang}” in “{name}”.")
+                problems.append(f"{where}: unknown language “{_shown(lang)}” in “{name}”.")
             elif not isinstance(value, str):
                 problems.append(f"{where}: “{name}” in “{lang}” should be text.")
+            else:
+                problems += [f"{where}, {name} ({lang}): {problem}" for problem in text_problems(value)]
     return problems
+
+
+def text_problems(text: str) -> list[str]:
+    """What makes a text unfit for any field: a control character, or more than WIZARD_IMPORT_MAX_TEXT characters."""
+    problems = []
+    if len(text) > settings.WIZARD_IMPORT_MAX_TEXT:
+        limit = settings.WIZARD_IMPORT_MAX_TEXT
+        problems.append(f"{len(text):,} characters; the most is {limit:,} (WIZARD_IMPORT_MAX_TEXT).")
+    if found := CONTROL.search(text):
+        problems.append(
+            f"a control character (U+{ord(found.group()):04X}) at character {found.start() + 1}; "
+            "only tabs and line breaks may be in a text."
+        )
+    return problems
+
+
+def _shown(value: Any) -> str:
+    """A key or language as an error message can show it: control characters written as escapes."""
+    return CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", value) if isinstance(value, str) else repr(value)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, str):
+        return f"the text “{_shown(value)[:40]}”"
+    return "a list" if isinstance(value, list) else "empty"
 
 
 def _model_problems(instance: models.Model, where: str, exclude: list[str]) -> list[str]:
@@ -283,6 +410,7 @@ def link_instance(entry: dict[str, Any], target: LinkTarget | None = None) -> Li
     target = target or LinkTarget()
     target.key = entry.get("key") or ""
     _set_translations(target, entry, LINK_TEXT_FIELDS)
+    target.no_page = dict(_text(entry.get("no_page")))
     return target
 
 
@@ -304,6 +432,7 @@ def load(document: dict[str, Any], *, comment: str = "") -> Node:
     Steps are matched to existing ones by uid (or, for a hand-written file without uids, by step path), so that
     their history stays attached. Positions are written directly: every step of the wizard is first parked
     on a temporary path, then given its final one, so that no intermediate state breaks a unique path.
+    Give it what `parse` returns (or any document): it checks, once, before anything is written.
     """
     if problems := check(document):
         raise ExchangeError(problems)
@@ -358,11 +487,11 @@ def load(document: dict[str, Any], *, comment: str = "") -> Node:
         Node.objects.bulk_update(kept, ["path"])
 
         root.numchild = len(steps[0].children)
-        for step in steps[1:]:
-            siblings = step.parent.children
-            step.node.depth = step.depth
-            step.node.path = Node._get_path(step.parent.node.path, step.depth, siblings.index(step) + 1)
-            step.node.numchild = len(step.children)
+        for step in steps:  # in tree order: a parent's path is set before its children's
+            for position, child in enumerate(step.children, start=1):
+                child.node.depth = child.depth
+                child.node.path = Node._get_path(step.node.path, child.depth, position)
+                child.node.numchild = len(child.children)
         root.save(update_fields=["numchild"])
         columns = ["slug", "kind", "updated_at", *POSITION_FIELDS, *_columns(NODE_TEXT_FIELDS)]
         Node.objects.bulk_update(kept, columns)

@@ -10,9 +10,12 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 import nh3
-from django.utils.translation import gettext, override
+from django.utils.html import escape
+from django.utils.translation import gettext, gettext_noop, override
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+
+from wizard.destinations import Destination
 
 LINK_SCHEME = "link:"
 NODE_SCHEME = "node:"
@@ -28,6 +31,15 @@ ALLOWED_ATTRIBUTES = {
     "span": {"class", "lang"},
     "th": {"align"},
     "td": {"align"},
+}
+
+
+# What a link says when the page it leads to is in another language than the text around it.
+LANGUAGE_NOTES = {
+    "fr": gettext_noop("(in French)"),
+    "nl": gettext_noop("(in Dutch)"),
+    "de": gettext_noop("(in German)"),
+    "en": gettext_noop("(in English)"),
 }
 
 
@@ -120,18 +132,23 @@ def render(
     text: str,
     *,
     lang: str,
-    links: Mapping[str, str],
+    links: Mapping[str, Destination | str],
     node_url: Callable[[str], str | None],
+    reader: str | None = None,
 ) -> str:
     """Markdown → sanitized HTML for one language.
 
-    `links` maps a link target's key to its URL in `lang`; `node_url` turns a step path into the URL to show,
-    or None when there is no such step. External links are marked for sighted and screen-reader users alike.
+    `links` maps a link target's key to where it leads (a bare URL: a page in the reader's language); `node_url`
+    turns a step path into the URL to show, or None when there is no such step. External links are marked for
+    sighted and screen-reader users alike. `reader` is the language of the page's reader (`lang` unless the text
+    is a French fallback): a link to a page in another language than the reader's says which, visibly and in the
+    reader's language, and carries `hreflang`.
     """
     if not text:
         return ""
     md = parser()
     tokens = md.parse(text)
+    reader = reader or lang
     with override(lang):
         leaving = gettext("(external site)")
     # Backwards, so that inserting a marker does not shift the links still to come.
@@ -139,8 +156,11 @@ def render(
         opening, closing = children[start], children[end]
         ref = Reference(href=str(opening.attrs.get("href", "")), text="")
         kind = ref.kind
+        page_lang = reader
         if kind == "link":
-            url = links.get(ref.target)
+            found = links.get(ref.target)
+            found = Destination(found, reader) if isinstance(found, str) else found
+            url, page_lang = (found.url, found.lang) if found else (None, reader)
         elif kind == "node":
             url = node_url(ref.target)
         else:
@@ -151,11 +171,18 @@ def render(
             opening.attrs = {}
             continue
         opening.attrs = {"href": url}
+        if page_lang != reader:
+            opening.attrs["hreflang"] = page_lang
+            with override(reader):
+                note = escape(gettext(LANGUAGE_NOTES[page_lang]) if page_lang in LANGUAGE_NOTES else f"({page_lang})")
+            marked = f' lang="{escape(reader)}"' if reader != lang else ""
+            note_html = f' <span class="link-language"{marked}>{note}</span>'
+            children.insert(end, Token("html_inline", "", 0, content=note_html))
         if kind in {"link", "url"} and urlsplit(url).scheme in {"http", "https"}:
             opening.attrs.update({"class": "external", "rel": "noopener"})
             # The space inside the hidden text: outside it, it would show as an underlined gap in the link.
             marker = Token("html_inline", "", 0, content=f'<span class="visually-hidden"> {leaving}</span>')
-            children.insert(end, marker)
+            children.insert(end + (page_lang != reader), marker)
     html = md.renderer.render(tokens, md.options, {})
     return sanitize(html)
 

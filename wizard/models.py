@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
-from wizard import markdown
+from wizard import destinations, markdown
 
 slug_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
@@ -156,7 +156,19 @@ class LinkTarget(models.Model):
         _("URL"),
         max_length=1000,
         validators=[URLValidator(schemes=["http", "https"])],
-        help_text=_("The page in this language; a language left empty uses the French page."),
+        help_text=_(
+            "The page in this language. Left empty, readers of this language get the French page, unless "
+            "“No page in” names another."
+        ),
+    )
+    no_page = models.JSONField(
+        _("no page in"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Languages the destination site has no page in, each with the language of the page to link instead, "
+            'like {"en": "fr"}. The page then says which language the destination is in.'
+        ),
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -167,6 +179,20 @@ class LinkTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.no_page is None:  # the admin's empty field: no language lacks a page
+            self.no_page = {}
+        if messages := destinations.problems(self.urls(), self.no_page):
+            raise ValidationError({"no_page": messages})
+
+    def urls(self) -> dict[str, str]:
+        """The URL of each language that has one."""
+        return {lang: url for lang in settings.WIZARD_LANGUAGES if (url := getattr(self, f"url_{lang}"))}
+
+    def destination(self, lang: str) -> "destinations.Destination | None":
+        return destinations.destination(self.urls(), lang, no_page=self.no_page)
 
     def get_usages(self) -> list[tuple[Node, str]]:
         """The steps whose body or note refer to this target, with the field columns that do (from the index)."""

@@ -13,7 +13,9 @@ instead of overwriting a newer text with a translation of an older one.
 
 Parsing uses the standard library, not defusedxml: ElementTree never fetches external entities or DTDs, expat
 (2.4.1 and later; see `pyexpat.EXPAT_VERSION`) stops entity-expansion bombs, and on top of that a file with any
-DOCTYPE or entity declaration is refused before it is parsed: an XLIFF file needs neither.
+DOCTYPE or entity declaration is refused before it is parsed: an XLIFF file needs neither. A file over MAX_BYTES
+is refused before that, and a translation is held to the exchange format's rules for any text (no control
+character, at most WIZARD_IMPORT_MAX_TEXT characters): XML 1.0 lets C1 controls such as U+0085 through.
 """
 
 import re
@@ -30,11 +32,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from wizard import markdown, references, translations
+from wizard import exchange, markdown, references, translations
 from wizard.models import LinkTarget, Node
 from wizard.translations import MISSING, OUTDATED, UP_TO_DATE, Item
 
 XLIFF_NS = "urn:oasis:names:tc:xliff:document:1.2"
+MAX_BYTES = 20 * 1024 * 1024  # the seed wizard's full export is 100 kB; this is room for two hundred of them
 XLIFF2_NS = "urn:oasis:names:tc:xliff:document:2.0"
 HASH_PREFIX = "source-sha256:"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -206,6 +209,8 @@ def _source_hash(extradata: str) -> str | None:
 
 def read(data: bytes) -> Document:
     """Parse and check the shape of an XLIFF file; raise XliffError for a file that cannot be imported at all."""
+    if len(data) > MAX_BYTES:
+        raise XliffError([f"The file is {len(data):,} bytes; an XLIFF file of one wizard is at most {MAX_BYTES:,}."])
     if not data.strip():
         raise XliffError(["The file is empty."])
     _refuse_declarations(data)
@@ -289,7 +294,7 @@ class Result:
 
 def _check_text(item: Item, target: str, link_keys: set[str], paths: dict[str, str]) -> list[str]:
     """Why a new translation cannot be written, if it cannot (`paths`: uid → step path of the wizard's steps)."""
-    problems = []
+    problems = exchange.text_problems(target)
     node_paths = {*paths, *paths.values()}
     if item.is_markdown:
         expected = translations.reference_counts(references.to_paths(item.source, paths))

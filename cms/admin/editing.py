@@ -14,10 +14,11 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -123,6 +124,21 @@ class EditingAdminMixin:
 
     structure_fields: tuple[str, ...] = ()  # read-only for translators, with the source language's columns
     translated_fields: tuple[str, ...] = ()
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        self.object_or_404(request, object_id)  # reversion's history would query its text column with "\x00"
+        return super().history_view(request, object_id, extra_context)
+
+    def revision_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None) -> Any:
+        self.object_or_404(request, object_id)
+        return super().revision_view(request, object_id, version_id, extra_context)
+
+    def object_or_404(self, request: HttpRequest, object_id: str) -> models.Model:
+        """The object of an admin URL, looked up as the admin does: an unknown or malformed id is a 404, not a 500."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(_("Nothing here has the id “%s”.") % object_id)
+        return obj
 
     def is_translator(self, request: HttpRequest) -> bool:
         """May change texts, but not add or delete (the Translators group's permissions)."""

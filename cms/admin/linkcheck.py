@@ -1,6 +1,6 @@
 """The link checker in the admin: status badges on steps and link targets, "check now", the broken links page.
 
-`LinkStatusMixin` goes first in the bases of NodeAdmin and LinkTargetAdmin (wizard/admin.py); `LinkCheckAdmin`
+`LinkStatusMixin` goes first in the bases of NodeAdmin and LinkTargetAdmin (cms/admin/steps.py); `LinkCheckAdmin`
 registers the results, with the broken links page at admin/cms/linkcheck/broken/.
 """
 

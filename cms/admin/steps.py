@@ -64,6 +64,13 @@ def placement(form: forms.Form) -> tuple[Node | None, str] | None:
     return form.cleaned_data.get("treebeard_ref_node"), form.cleaned_data.get("treebeard_position") or "last-child"
 
 
+class MoveForm(forms.Form):
+    """The ids a drag and drop posts, looked up as treebeard does: a malformed one is a form error, not a 500."""
+
+    node = forms.ModelChoiceField(queryset=Node.objects.all())
+    target = forms.ModelChoiceField(queryset=Node.objects.all())
+
+
 @admin.register(Node)
 class NodeAdmin(
     NodeEditingMixin,
@@ -116,10 +123,10 @@ class NodeAdmin(
 
     def move_node(self, request: HttpRequest) -> HttpResponse:
         """Drag and drop in the tree, through the move action."""
-        node = Node.objects.filter(pk=request.POST.get("node")).first()
-        target = Node.objects.filter(pk=request.POST.get("target")).first()
-        if node is None or target is None or not self.has_change_permission(request, node):
-            return super().move_node(request)
+        form = MoveForm(request.POST)
+        if not form.is_valid() or not self.has_change_permission(request, form.cleaned_data["node"]):
+            return super().move_node(request)  # treebeard answers: 400 for bad ids ("abc"), 403 without the right
+        node, target = form.cleaned_data["node"], form.cleaned_data["target"]
         position = "last-child" if request.POST.get("relation") == "child" else "left"
         try:
             actions.move_step(node, user=request.user, target=target, position=position)
@@ -149,8 +156,8 @@ class NodeAdmin(
 
     # Revert and recover restore content, never position (cms/actions/steps.py says why).
     def revision_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None) -> Any:
-        version = get_object_or_404(Version.objects.get_for_model(Node), pk=version_id, object_id=object_id)
-        node = get_object_or_404(Node, pk=object_id)
+        node = self.object_or_404(request, object_id)
+        version = get_object_or_404(Version.objects.get_for_model(Node), pk=version_id, object_id=str(node.pk))
         if not self.has_change_permission(request, node):
             raise PermissionDenied
         return self._confirm_history(request, version, node, _("Revert “%s”") % node)
@@ -207,7 +214,7 @@ class LinkTargetAdmin(
     search_fields = ("key", "name_fr", "name_nl", "url_fr", "url_nl", "url_de", "url_en")
     readonly_fields = ("usages",)
     formfield_overrides = URL_FIELD
-    fields = ("key", "name", "url", "usages")
+    fields = ("key", "name", "url", "no_page", "usages")
     change_list_template = "admin/wizard/linktarget/change_list.html"  # reversion's, plus the broken links page
     delete_confirmation_template = "admin/wizard/delete_confirmation.html"
 

@@ -1,7 +1,7 @@
 """Translation management in the admin: status on the change forms, a "needs translation into" filter, and a
 dashboard per wizard (completeness, missing and outdated fields, XLIFF download and upload, "still valid").
 
-wizard/admin.py mixes `TranslationStatusMixin` into NodeAdmin and LinkTargetAdmin; importing this module also
+cms/admin/steps.py mixes `TranslationStatusMixin` into NodeAdmin and LinkTargetAdmin; importing this module also
 registers the dashboard, which the admin index lists as "Translations".
 """
 
@@ -138,7 +138,7 @@ def confirm_translations(modeladmin: admin.ModelAdmin, request: HttpRequest, que
 
 
 class ImportForm(forms.Form):
-    MAX_SIZE = 20 * 1024 * 1024  # the seed wizard's full export is 100 kB; this is room for two hundred of them
+    MAX_SIZE = xliff.MAX_BYTES
 
     file = forms.FileField(label=_("XLIFF file"), help_text=_("A file made by the download above, translated."))
     dry_run = forms.BooleanField(label=_("only check, write nothing"), required=False)

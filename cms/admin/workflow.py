@@ -5,8 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -71,7 +70,9 @@ class ChangeRequestAdmin(admin.ModelAdmin):
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
     ) -> HttpResponse:
         """The review page: what changed, what the checks say, the previews, and the decision."""
-        change = get_object_or_404(ChangeRequest.objects.select_related("wizard", "base_release"), pk=object_id)
+        change = self.get_object(request, object_id)  # None for an unknown or malformed id ("abc"), never a 500
+        if change is None:
+            raise Http404(_("No change request has the id “%s”.") % object_id)
         if not self.has_view_permission(request, change):
             raise PermissionDenied
         form = DecisionForm(request.POST or None)
@@ -210,8 +211,8 @@ class ReleaseAdmin(RecordAdmin):
 class AuditEntryAdmin(RecordAdmin):
     """The audit log, for reading: nobody adds, changes or deletes an entry here (the database refuses too)."""
 
-    list_display = ("at", "user", "action", "wizard", "object_repr", "comment")
+    list_display = ("at", "user", "address", "action", "wizard", "object_repr", "comment")
     list_filter = ("action", ("wizard", admin.RelatedOnlyFieldListFilter), ("user", admin.RelatedOnlyFieldListFilter))
-    search_fields = ("object_repr", "comment")
+    search_fields = ("object_repr", "comment", "address")
     date_hierarchy = "at"
     readonly_fields = [field.name for field in AuditEntry._meta.fields]

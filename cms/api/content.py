@@ -1,7 +1,8 @@
 """What the API answers, built from a release held in memory (never from the tree), once per release and language.
 
-Every answer is validated against its schema once, serialized to bytes and remembered on the `LiveWizard`;
-later requests for the same release, language and site cost a dictionary lookup.
+Every answer is validated against its schema once, serialized to bytes and remembered on the `LiveWizard`, in
+the bounded memo of the site's canonical origin (`cms.memo.site_origin`, SITE_URL); later requests for the same
+release, language and step cost a dictionary lookup.
 """
 
 from collections.abc import Iterable
@@ -11,11 +12,11 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 
 from cms.api import schemas
 from cms.live import LiveWizard
-from wizard import markdown
+from wizard import destinations, markdown
 from wizard.translations import SOURCE_LANGUAGE, translated
 
 # Part of every ETag: bump it when the answers change for the same release (a new field, another rendering).
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: link targets and references say the language of the page they lead to
 
 
 def language_from_header(accept_language: str | None) -> str:
@@ -53,7 +54,7 @@ class _Steps:
 
     def __init__(self, wizard: LiveWizard, lang: str, site: str) -> None:
         self.wizard, self.lang, self.site = wizard, lang, site
-        self.links = wizard.link_urls(lang)
+        self.links = wizard.link_destinations(lang)
         self.summaries: dict[str, schemas.StepSummary] = {}
         self.steps: dict[str, schemas.Step] = {}
         for path in wizard.steps:
@@ -90,36 +91,47 @@ class _Steps:
 
     def _html(self, text: str, text_lang: str) -> str:
         """Links lead to the pages of the asked language; the words added to them are in the text's language."""
-        return markdown.render(text, lang=text_lang, links=self.links, node_url=self.node_url)
+        return markdown.render(text, lang=text_lang, links=self.links, node_url=self.node_url, reader=self.lang)
 
     def _references(self, *texts: str) -> Iterable[schemas.Reference]:
         for text in texts:
             for ref in markdown.references(text):
                 kind, target = ref.kind, ref.target
+                url_lang: str | None = self.lang
                 if kind == "link":
-                    url = self.links.get(target)
+                    found = self.links.get(target)
+                    url, url_lang = (found.url, found.lang) if found else (None, None)
                 elif kind == "node":
                     url = self.node_url(target)
                 elif kind == "url":
-                    url = target
+                    url, url_lang = target, None  # an address written in full: its language is not known
                 else:
                     continue  # never published: validation refuses such links
-                yield schemas.Reference(kind=kind, text=ref.text, target=target, url=url)
+                yield schemas.Reference(kind=kind, text=ref.text, target=target, url=url, url_lang=url_lang)
 
 
 def _steps(wizard: LiveWizard, lang: str, site: str) -> _Steps:
-    return wizard.remember(("api-steps", lang, site), lambda: _Steps(wizard, lang, site))
+    return wizard.remember(("api-steps", lang), lambda: _Steps(wizard, lang, site), origin=site)
 
 
 def _links(wizard: LiveWizard, lang: str) -> list[schemas.LinkTarget]:
     found = []
     for key, entry in sorted(wizard.links.items()):
-        values, fallback = {}, []
-        for name in ("name", "url"):
-            values[name], actual = translated(entry.get(name, {}), lang)
-            if values[name] and actual != lang:
-                fallback.append(name)
-        found.append(schemas.LinkTarget(key=key, name=values["name"], url=values["url"], fallback=fallback))
+        name, name_lang = translated(entry.get("name", {}), lang)
+        fallback: list[schemas.LinkField] = ["name"] if name and name_lang != lang else []
+        page = wizard.link_destination(key, lang)
+        # A page deliberately absent in this language is not an untranslated URL: it is not listed in `fallback`.
+        if page and page.lang != lang and not destinations.is_absent(entry.get("no_page"), lang):
+            fallback.append("url")
+        found.append(
+            schemas.LinkTarget(
+                key=key,
+                name=name,
+                url=page.url if page else "",
+                url_lang=page.lang if page else lang,
+                fallback=fallback,
+            )
+        )
     return found
 
 
@@ -138,7 +150,7 @@ def tree_json(wizard: LiveWizard, lang: str, site: str) -> bytes:
         )
         return tree.model_dump_json().encode()
 
-    return wizard.remember(("api-tree", FORMAT_VERSION, lang, site), compute)
+    return wizard.remember(("api-tree", FORMAT_VERSION, lang), compute, origin=site)
 
 
 def step_json(wizard: LiveWizard, path: str, lang: str, site: str) -> bytes:
@@ -160,7 +172,7 @@ def step_json(wizard: LiveWizard, path: str, lang: str, site: str) -> bytes:
         )
         return page.model_dump_json().encode()
 
-    return wizard.remember(("api-step", FORMAT_VERSION, path, lang, site), compute)
+    return wizard.remember(("api-step", FORMAT_VERSION, path, lang), compute, origin=site)
 
 
 def summary(wizard: LiveWizard, site: str) -> schemas.WizardSummary:
@@ -176,5 +188,5 @@ def summary(wizard: LiveWizard, site: str) -> schemas.WizardSummary:
 
 def list_json(wizards: list[LiveWizard], site: str) -> bytes:
     """The published wizards, as JSON (each summary remembered with its release)."""
-    found = [found.remember(("api-summary", site), lambda found=found: summary(found, site)) for found in wizards]
+    found = [found.remember("api-summary", lambda found=found: summary(found, site), origin=site) for found in wizards]
     return schemas.WizardList(wizards=found).model_dump_json().encode()

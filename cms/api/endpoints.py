@@ -33,6 +33,9 @@ The published wizards, read-only, in French, Dutch, German and English.
 * **Links** in `body_html`/`note_html`: link targets resolve to their URL in the language; a reference to
   another step becomes the address of that step's page on the public site, and `references` lists each link
   with its step path, so that a front end can route it itself.
+* **A destination without a page in the language** (the portal's employer pages have no English version): the
+  link leads to the page of the language editors chose, `url_lang` says which, and `body_html` gives the link
+  `hreflang` and a visible note in the asked language ("(in French)"); a front end should do the same.
 * **Preview**: `?release=draft&token=…` shows the current draft to whoever has a preview token; never cached.
 * **Errors**: always `{"status", "error", "message"}`, with a stable `error` code.
 """

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import parse_etags
 
+from cms import memo
+
 PREFIX = "/api/"
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 # What a browser may send cross-origin without a preflight failing: the headers the API reads.
@@ -41,7 +43,7 @@ def not_modified() -> HttpResponse:
 
 def site_root(request: HttpRequest) -> str:
     """Where absolute links point: settings.SITE_URL, else the address this request came to."""
-    return settings.SITE_URL or f"{request.scheme}://{request.get_host()}"
+    return memo.site_origin(request)
 
 
 def etag_matches(request: HttpRequest, etag: str) -> bool:

@@ -46,8 +46,18 @@ class WizardList(Schema):
 class LinkTarget(Schema):
     key: str
     name: str
-    url: str = Field(description="The URL for this language (or the French one when there is none).")
-    fallback: list[LinkField] = Field(description="Fields shown in French because they have no translation.")
+    url: str = Field(
+        description="The page for this language; when the destination site has no page in it, the page of the "
+        "language editors chose; when its URL is not translated yet, the French page."
+    )
+    url_lang: str = Field(
+        description="The language of the page `url` leads to. When it is not the asked language, say so next to "
+        "the link, as the site does (“(in French)”), and give the link `hreflang`."
+    )
+    fallback: list[LinkField] = Field(
+        description="Fields shown in French because they have no translation (a page the destination site does "
+        "not have in this language is not listed)."
+    )
 
 
 class Reference(Schema):
@@ -60,6 +70,10 @@ class Reference(Schema):
     text: str
     target: str = Field(description="The link target's key, the step path or the address.")
     url: str | None = Field(description="Where it leads in this language; null when it does not resolve.")
+    url_lang: str | None = Field(
+        description="The language of the page `url` leads to (see LinkTarget.url_lang); null for an address "
+        "written in full, whose language is not known."
+    )
 
 
 class StepSummary(Schema):

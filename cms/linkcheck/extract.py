@@ -1,8 +1,9 @@
 """Every external URL the content uses, with where: link targets in each language, and URLs written straight into
 a step's body or note, in the draft and in each live release.
 
-A language page shows the French text or URL where its own is empty, so a French URL counts as used by every
-language that falls back to it: that is the page a citizen would reach.
+A language page shows the French text where its own is empty, and links to the page `wizard.destinations` says
+(its own, the page of the language editors named when the site has none in it, or the French one): each URL counts
+as used by every language that is sent to it, since that is the page a citizen would reach.
 """
 
 from collections.abc import Iterable
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from cms.models import LiveRelease
-from wizard import exchange, markdown
+from wizard import destinations, exchange, markdown
 from wizard.models import MARKDOWN_FIELDS, LinkTarget, Node
 from wizard.translations import translated
 
@@ -60,10 +61,16 @@ def _per_language(values: dict[str, str]) -> dict[str, str]:
     return {lang: value for lang, value in found.items() if value}
 
 
+def _linked(entry: dict[str, Any]) -> dict[str, str]:
+    """A link target's URL as each language page links it (a link target entry of the exchange format)."""
+    found = destinations.destinations(entry.get("url") or {}, no_page=entry.get("no_page"))
+    return {lang: dest.url for lang, dest in found.items()}
+
+
 def snapshot_usages(snapshot: dict[str, Any], *, source: str = LIVE, with_targets: bool = True) -> list[Usage]:
     """The URLs of one exchange document (a release's snapshot, or a draft dumped with exchange.dump)."""
     wizard = snapshot["wizard"]["slug"]
-    links = {entry["key"]: _per_language(entry.get("url") or {}) for entry in snapshot.get("links") or []}
+    links = {entry["key"]: _linked(entry) for entry in snapshot.get("links") or []}
     found: list[Usage] = []
     if with_targets:
         for key, urls in links.items():
@@ -85,7 +92,7 @@ def target_usages(targets: Iterable[LinkTarget]) -> list[Usage]:
     """The URLs of link targets themselves, each in every language that shows it."""
     found = []
     for target in targets:
-        urls = _per_language({lang: getattr(target, f"url_{lang}") or "" for lang in settings.WIZARD_LANGUAGES})
+        urls = _linked(exchange.link_entry(target))
         found += [Usage(url, lang, link_key=target.key) for lang, url in urls.items() if is_checkable(url)]
     return found
 
@@ -132,8 +139,8 @@ def node_urls(node: Node, links: dict[str, dict[str, str]] | None = None) -> lis
 
 
 def link_urls(targets: Iterable[LinkTarget]) -> dict[str, dict[str, str]]:
-    """{key: {lang: url}} for the given link targets, as the exchange format has them."""
-    return {target.key: exchange.translations(target, "url") for target in targets}
+    """{key: {lang: url}} for the given link targets: the URL each language page links to."""
+    return {target.key: _linked(exchange.link_entry(target)) for target in targets}
 
 
 def target_urls(target: LinkTarget) -> list[str]:

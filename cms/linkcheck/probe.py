@@ -111,10 +111,33 @@ class _Final(Exception):
     """A failure no retry will cure: a redirect loop, an unsupported scheme, a bad certificate."""
 
 
+# IPv6 ranges that carry an IPv4 address, which a gateway on the path may turn into a connection to it.
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052's well-known prefix: the last 32 bits are the IPv4 address
+LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: local use only, never on the public internet
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # ::a.b.c.d, deprecated by RFC 4291 (:: and ::1 are in it too)
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 transition address leads to: IPv4-mapped, 6to4, NAT64 or IPv4-compatible."""
+    if address.ipv4_mapped:
+        return address.ipv4_mapped
+    if address.sixtofour:
+        return address.sixtofour
+    if address in NAT64 or address in IPV4_COMPATIBLE:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def is_forbidden(address: Address, allowed: Sequence[Network]) -> bool:
-    """True for every address that is not on the public internet (private, loopback, link-local, reserved…)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    """True for every address that is not on the public internet (private, loopback, link-local, reserved…).
+
+    An IPv6 address that embeds an IPv4 one is judged by the IPv4 address it leads to: 64:ff9b::7f00:1 is
+    127.0.0.1 behind a NAT64 gateway. (Teredo, 2001::/32, is not global: refused as it is.)
+    """
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in LOCAL_NAT64 and not any(address in network for network in allowed):
+            return True
+        address = embedded_ipv4(address) or address
     if any(address in network for network in allowed):
         return False
     return not address.is_global or address.is_multicast

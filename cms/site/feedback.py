@@ -1,9 +1,17 @@
 """“Did this page help you?”: record a visitor's answer without a cookie, a CSRF token or any personal data.
 
 No cookie means no CSRF cookie, so the form defends itself instead: a hidden field that people leave empty and
-robots fill in (the honeypot), a signed timestamp bound to the step (a form answered faster than a person can,
-or one kept for days, is refused), a cap on the comment's length, and a per-address flood limit kept in the
-cache under a salted hash of the address, never in the database.
+robots fill in (the honeypot), a signed token bound to the step and at most a day old (so a robot must fetch the
+page of that very step first, and cannot replay a harvested token for ever), a cap on the comment's length, and a
+per-address flood limit kept in the cache under a salted hash of the address, never in the database.
+
+There is deliberately no minimum time between showing the form and answering it. Such a rule refused a reader who
+saw at a glance that the page helped and pressed "Yes" within two seconds, the very answer we most want, while a
+robot defeats it by waiting: it cost honest readers more than it cost spammers. What it guarded against (many
+answers sent quickly) is what the flood limit bounds, per address, whatever the speed of each answer.
+
+A refused answer is not lost either: the page shows the form again with the reader's answer and comment kept and a
+fresh token, so one more press sends it (see `cms.site.views`).
 """
 
 import hashlib
@@ -15,6 +23,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from cms import clientip
 from cms.live import LiveWizard, Step
 from wizard.models import Feedback
 
@@ -65,8 +74,6 @@ def check(request: HttpRequest, step: Step, *, now: float | None = None) -> Answ
     if token.get("u") != step.uid:
         raise Refused("token for another step")
     age = now - token.get("t", 0)
-    if age < settings.WIZARD_FEEDBACK_MIN_SECONDS:
-        raise Refused("answered too fast")
     if age > settings.WIZARD_FEEDBACK_MAX_SECONDS:
         raise Refused("form too old")
     helpful = data.get("helpful")
@@ -83,7 +90,7 @@ def check(request: HttpRequest, step: Step, *, now: float | None = None) -> Answ
 def _flooding(request: HttpRequest, now: float) -> bool:
     """Count this answer against its address; True past the limit. The address is hashed with the secret key."""
     window = settings.WIZARD_FEEDBACK_FLOOD_WINDOW
-    address = request.META.get("REMOTE_ADDR", "")
+    address = clientip.address(request)
     bucket = int(now // window)
     digest = hashlib.sha256(f"{settings.SECRET_KEY}|{address}|{bucket}".encode()).hexdigest()[:32]
     key = f"wizard-feedback:{digest}"

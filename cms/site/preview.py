@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,16 +14,22 @@ from wizard.models import Node
 
 
 def preview(request: HttpRequest, lang: str, slug: str, path: str = "") -> HttpResponse:
-    """One step of a wizard's draft. Staff see it after logging in; anyone else needs a valid ?token=."""
+    """One step of a wizard's draft. Staff see it after logging in; anyone else needs a valid ?token=.
+
+    Whoever is neither gets the same answer for a wizard that exists and one that does not (a login redirect
+    without a token, 403 with one), so that the slugs of unpublished wizards do not leak.
+    """
     if lang not in settings.WIZARD_LANGUAGES:
         raise Http404
-    wizard = get_object_or_404(Node.objects.wizards(), slug=slug)
+    wizard = Node.objects.wizards().filter(slug=slug).first()
     token = request.GET.get("token", "")
     if not (request.user.is_active and request.user.is_staff):
         if not token:
             return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-        if not tokens.is_valid(token, wizard):
+        if wizard is None or not tokens.is_valid(token, wizard):
             return HttpResponseForbidden("This preview link has expired or is not valid. Ask for a new one.")
+    if wizard is None:
+        raise Http404
     draft = LiveWizard.from_snapshot(releases.freeze(wizard), release_id=0, number=0, at=timezone.now())
     path = path.strip("/")
     if path not in draft.steps:

@@ -7,6 +7,7 @@ serving one is a dictionary lookup; `render_step` also serves draft previews fro
 
 import hashlib
 from typing import Any
+from urllib.parse import urlencode
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
@@ -26,10 +27,10 @@ from django.utils.http import parse_etags
 from django.utils.translation import get_language_from_request, gettext, gettext_noop, override
 from django.views.decorators.csrf import csrf_exempt
 
+from cms import addresses, pages
 from cms import live as live_releases
-from cms import pages
 from cms.live import LiveWizard
-from cms.models import LiveRelease, Release
+from cms.memo import site_origin
 from cms.site import feedback
 
 SERVER_ERROR_TEXT = gettext_noop("Something went wrong on our side. Please try again in a few minutes.")
@@ -76,11 +77,11 @@ def index(request: HttpRequest, lang: str) -> HttpResponse:
     return _conditional(request, html, etag, lang=lang)
 
 
-@csrf_exempt  # no cookie, hence no CSRF cookie: the feedback form protects itself (see wizard/feedback.py)
+@csrf_exempt  # no cookie, hence no CSRF cookie: the feedback form protects itself (see cms/site/feedback.py)
 def step(request: HttpRequest, lang: str, wizard: str, path: str = "") -> HttpResponse:
     found = live_releases.wizard(wizard)
     if found is None:
-        return _renamed_wizard(request, lang, wizard, path) or not_found_page(request, lang)
+        return _missing_address(request, lang, wizard, path)
     return render_step(request, found, lang, path)
 
 
@@ -106,13 +107,16 @@ def render_step(
         return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     current = live.steps.get(path)
     if current is None:
-        return _missing_step(request, live, lang, path, link_to)
+        if not memoize:  # a preview or an export: no history of addresses but the live site's
+            return not_found_page(request, lang, live=live, link_to=link_to)
+        return _missing_address(request, lang, live.slug, path, live=live)
     if request.method == "POST":
         if preview or current.kind != "task":
             return HttpResponseNotAllowed(["GET", "HEAD"])
         return _answer_feedback(request, live, current, lang, link_to)
+    back_to = pages.came_from(live, path, request.GET.get(pages.CAME_FROM, ""))
     if not memoize:
-        context = pages.page_context(live, lang, path, link_to=link_to, memoize=False)
+        context = pages.page_context(live, lang, path, link_to=link_to, memoize=False, back_to=back_to)
         html = _render("wizard/step.html", lang, {**context, "preview": preview})
         response = HttpResponse(html)
         response.headers["Cache-Control"] = "no-store"
@@ -121,10 +125,10 @@ def render_step(
         return response
     state = request.GET.get("feedback", "")
     state = state if current.kind == "task" and state in FEEDBACK_STATES else ""
-    origin = f"{request.scheme}://{request.get_host()}"
+    origin = site_origin(request)
 
     def compute() -> tuple[bytes, str]:
-        context = pages.page_context(live, lang, path, link_to=link_to, origin=origin)
+        context = pages.page_context(live, lang, path, link_to=link_to, origin=origin, back_to=back_to)
         html = _render(
             "wizard/step.html",
             lang,
@@ -138,9 +142,10 @@ def render_step(
         )
         return html.encode(), make_etag(html)
 
-    html, etag = pages.page_cache(live).get((lang, path, state, origin), compute)
+    # `back_to` is a step path or None: at most one page per step a cross-link leads from, never a visitor's text.
+    html, etag = pages.page_cache(live, origin).get((lang, path, state, back_to), compute)
     if current.kind == "task" and state != "thanks":
-        # The form's timestamp is the request's, not the memoized page's: only it can tell "too fast".
+        # The form's token is the request's, not the memoized page's: it says when the form was shown.
         html = html.replace(TOKEN_PLACEHOLDER_BYTES, feedback.current_token(current).encode())
     return _conditional(request, html, etag, lang=lang)
 
@@ -170,47 +175,77 @@ def _conditional(request: HttpRequest, html: str | bytes, etag: str, *, lang: st
 def _answer_feedback(
     request: HttpRequest, live: LiveWizard, current: live_releases.Step, lang: str, link_to: pages.LinkTo
 ) -> HttpResponse:
+    back_to = pages.came_from(live, current.path, request.GET.get(pages.CAME_FROM, ""))
     try:
         answer = feedback.check(request, current)
     except feedback.Refused:
-        state = "retry"
-    else:
-        feedback.record(live, current, answer, lang=lang)
-        state = "thanks"
+        return _feedback_again(request, live, current, lang, link_to, back_to)
+    feedback.record(live, current, answer, lang=lang)
+    query = {"feedback": "thanks"}
+    if back_to:
+        query[pages.CAME_FROM] = back_to  # "Back" still leads where the visitor came from
     # 303: the browser shows the page again with GET, and a reload does not post twice.
-    return HttpResponseRedirect(f"{link_to(lang, current.path)}?feedback={state}#feedback", status=303)
+    return HttpResponseRedirect(f"{link_to(lang, current.path)}?{urlencode(query)}#feedback", status=303)
 
 
-def _missing_step(request: HttpRequest, live: LiveWizard, lang: str, path: str, link_to: pages.LinkTo) -> HttpResponse:
-    """An address that the live release does not have: 301 if the step moved, 410 if removed, else 404."""
-    where = pages.whereabouts(live, path)
-    if where.moved_to is not None:
-        return HttpResponsePermanentRedirect(link_to(lang, where.moved_to))
-    if where.removed_from is not None:
-        parent = live.steps[where.removed_from]
-        siblings = [live.steps[child] for child in parent.children]
-        context = {
-            "lang": lang,
-            "title": _in(lang, gettext_noop("This page no longer exists")),
-            "parent": {"url": link_to(lang, parent.path), "label": pages.label(parent, lang)},
-            "others": [{"url": link_to(lang, s.path), "label": pages.label(s, lang)} for s in siblings],
-            "home_url": link_to(lang, ""),
-            "wizard_name": pages.inline_text(live.root, "title", lang),
-        }
-        html = _render("wizard/gone.html", lang, context)
-        return _error_response(html, lang, status=410)
-    return not_found_page(request, lang, live=live, link_to=link_to)
+def _feedback_again(
+    request: HttpRequest,
+    live: LiveWizard,
+    current: live_releases.Step,
+    lang: str,
+    link_to: pages.LinkTo,
+    back_to: str | None,
+) -> HttpResponse:
+    """The page again, its form still holding the refused answer and comment, with a fresh token: nothing is lost."""
+    origin = f"{request.scheme}://{request.get_host()}"
+    context = pages.page_context(live, lang, current.path, link_to=link_to, origin=origin, back_to=back_to)
+    kept = {
+        "helpful": request.POST.get("helpful", ""),
+        "comment": request.POST.get("comment", "")[: feedback.COMMENT_MAX],
+    }
+    extra = {"show_feedback": True, "feedback_state": "retry", "honeypot": feedback.HONEYPOT, "kept": kept}
+    html = _render("wizard/step.html", lang, {**context, **extra, "token": feedback.current_token(current)})
+    response = HttpResponse(html)
+    response.headers["Cache-Control"] = "no-store"  # it holds what this visitor typed
+    response.headers["Content-Language"] = lang
+    return response
 
 
-def _renamed_wizard(request: HttpRequest, lang: str, slug: str, path: str) -> HttpResponse | None:
-    """A wizard once published under another slug: 301 to its live address (then the step rules apply)."""
-    wizard_id = (
-        Release.objects.filter(snapshot__wizard__slug=slug).order_by("-pk").values_list("wizard_id", flat=True).first()
-    )
-    pointer = LiveRelease.objects.filter(wizard_id=wizard_id).values_list("slug", flat=True).first()
-    if wizard_id is None or pointer is None or pointer == slug:
-        return None
-    return HttpResponsePermanentRedirect(pages.step_url(pointer, lang, path.strip("/")))
+def _missing_address(
+    request: HttpRequest, lang: str, slug: str, path: str, *, live: LiveWizard | None = None
+) -> HttpResponse:
+    """An address that no live release has: 301 if its step (or wizard) moved, 410 if removed, else 404.
+
+    At most one indexed query (`cms.addresses`, written when a release goes live), whatever the wizard's size or
+    history; none, under a live wizard's slug, once its addresses are read.
+    """
+    path = path.strip("/")
+    found = live_releases.address(slug, path, live=live)
+    if found is not None and found.answer == addresses.Answer.MOVED:
+        return HttpResponsePermanentRedirect(pages.step_url(found.live_slug, lang, found.target))
+    if found is not None and found.answer == addresses.Answer.GONE:
+        now_live = live if live is not None and live.slug == found.live_slug else live_releases.wizard(found.live_slug)
+        if now_live is not None and found.target in now_live.steps:
+            return _gone_page(lang, now_live, now_live.steps[found.target])
+    if live is not None:
+        return not_found_page(request, lang, live=live, link_to=pages.site_link_to(live))
+    return not_found_page(request, lang)
+
+
+def _gone_page(lang: str, live: LiveWizard, parent: live_releases.Step) -> HttpResponse:
+    """410: the step is no longer there; its nearest live ancestor and that one's other steps are."""
+    link_to = pages.site_link_to(live)
+    siblings = [live.steps[child] for child in parent.children]
+    context = {
+        "lang": lang,
+        "title": _in(lang, gettext_noop("This page no longer exists")),
+        "parent": {"url": link_to(lang, parent.path), "label": pages.label(parent, lang)},
+        "others": [{"url": link_to(lang, s.path), "label": pages.label(s, lang)} for s in siblings],
+        "home_url": link_to(lang, ""),
+        "wizard_name": pages.inline_text(live.root, "title", lang),
+    }
+    html = _render("wizard/gone.html", lang, context)
+    return _error_response(html, lang, status=410)
 
 
 def not_found_page(
@@ -270,9 +305,9 @@ def handler500(request: HttpRequest) -> HttpResponse:
 
 def sitemap(request: HttpRequest) -> HttpResponse:
     """Every page of every live wizard in every language, each with its other languages as alternates."""
-    origin = f"{request.scheme}://{request.get_host()}"
+    origin = site_origin(request)
     rows = [
-        found.remember(("sitemap", origin), lambda found=found: _sitemap_rows(found, origin))
+        found.remember("sitemap", lambda found=found: _sitemap_rows(found, origin), origin=origin)
         for found in live_releases.wizards()
     ]
     xml = (
@@ -304,7 +339,7 @@ def _sitemap_rows(found: LiveWizard, origin: str) -> str:
 
 
 def robots(request: HttpRequest) -> HttpResponse:
-    sitemap_url = request.build_absolute_uri("/sitemap.xml")
+    sitemap_url = f"{site_origin(request)}/sitemap.xml"
     response = HttpResponse(f"User-agent: *\nDisallow: /admin/\nSitemap: {sitemap_url}\n", content_type="text/plain")
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response

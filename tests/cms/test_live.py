@@ -95,3 +95,12 @@ def test_a_release_no_longer_live_is_freed(live_wizard, settings, django_capture
 
 def point_back(release: live.LiveWizard) -> None:
     release.remember("cycle", lambda: {"release": release})
+
+
+def test_loading_a_release_leaves_the_garbage_collector_alone(live_wizard, monkeypatch):
+    """A process-wide decision belongs to the server's start-up (gunicorn.conf.py), not to request code."""
+    calls = []
+    monkeypatch.setattr(gc, "collect", lambda *args: calls.append("collect"))
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    assert live.wizard("demo") is not None
+    assert calls == []

@@ -83,3 +83,24 @@ def test_references_lists_every_link_with_its_text():
         ("node", "b/c", "deux"),
         ("url", "https://example.org", "https://example.org"),
     ]
+
+
+def test_a_link_to_a_page_in_another_language_says_so_in_the_texts_language_with_hreflang():
+    from wizard.destinations import Destination
+
+    links = {"portal": Destination("https://portal.test/fr", "fr")}
+    html = markdown.render("[The portal](link:portal)", lang="en", links=links, node_url=lambda path: None)
+    assert 'hreflang="fr"' in html
+    assert '<span class="link-language">(in French)</span>' in html
+    assert html.index("(in French)") < html.index("(external site)") < html.index("</a>")  # read with the link
+    html = markdown.render("[Le portail](link:portal)", lang="nl", links=links, node_url=lambda path: None)
+    assert "(in het Frans)" in html
+
+
+def test_a_link_to_a_page_in_the_texts_language_has_no_note():
+    from wizard.destinations import Destination
+
+    links = {"portal": Destination("https://portal.test/fr", "fr")}
+    html = markdown.render("[Le portail](link:portal)", lang="fr", links=links, node_url=lambda path: None)
+    assert "hreflang" not in html
+    assert "link-language" not in html

@@ -47,7 +47,7 @@ def test_the_migration_stores_paths_by_uid_and_builds_the_index(wizard):
     renew = wizard_step_paths(wizard)["profiles/citizen/renew"]
     apply = wizard_step_paths(wizard)["profiles/citizen/apply"]
     exported = exchange.to_text(exchange.dump(wizard))
-    migration = importlib.import_module("wizard.migrations.0005_references_by_identity")
+    migration = importlib.import_module("wizard.migrations.0006_references_by_identity")
     migration.store_by_path(apps, None)  # as the database was before
     assert Node.objects.get(pk=renew.pk).body_fr == "Voir [demander](node:profiles/citizen/apply)."
     Reference.objects.all().delete()

@@ -227,3 +227,13 @@ def test_reverting_a_step_brings_its_translations_back_up_to_date(wizard, admin_
     assert statuses(wizard)["profiles/citizen", "title", "nl"] == OUTDATED
     actions.revert_step(imported, user=admin_user)
     assert statuses(wizard)["profiles/citizen", "title", "nl"] == UP_TO_DATE
+
+
+def test_a_url_that_the_destination_site_lacks_is_not_missing(wizard):
+    portal = LinkTarget.objects.get(key="portal")
+    portal.url_nl, portal.no_page = "https://portal.example.org/?lang=nl", {"en": "fr"}
+    portal.save()
+    found = statuses(wizard)
+    assert ("portal", "url", "en") not in found  # deliberately absent: nothing to translate
+    assert found["portal", "url", "de"] == MISSING  # not said: still to translate
+    assert ("url", "en") not in {(item.field, item.language) for item in translations.items_of(portal)}

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from wizard import markdown
+from wizard import destinations, markdown
 from wizard.models import (
     LINK_TEXT_FIELDS,
     MARKDOWN_FIELDS,
@@ -22,7 +22,7 @@ from wizard.models import (
     TranslationState,
 )
 
-SOURCE_LANGUAGE = "fr"
+SOURCE_LANGUAGE = settings.MODELTRANSLATION_DEFAULT_LANGUAGE  # French: what every other language translates
 UP_TO_DATE, MISSING, OUTDATED = "up-to-date", "missing", "outdated"
 STATUS_LABELS = {UP_TO_DATE: "up to date", MISSING: "missing", OUTDATED: "outdated"}
 # A node: target is stored by uid and shown by path (wizard/references.py): either way it is not text to translate,
@@ -176,6 +176,11 @@ def _state_key(state: TranslationState) -> tuple[str, int, str, str]:
     return ("link", state.link_target_id, state.field, state.language)
 
 
+def is_counted(subject: Model, name: str, lang: str) -> bool:
+    """False for a URL that editors said the destination site has no page for: nothing is missing there."""
+    return not (name == "url" and isinstance(subject, LinkTarget) and destinations.is_absent(subject.no_page, lang))
+
+
 def status(source: str, target: str, state: TranslationState | None) -> str:
     if not target.strip():
         return MISSING
@@ -214,6 +219,8 @@ def report(wizard: Node) -> Report:
             if not source.strip():
                 continue  # nothing to translate
             for lang in target_languages():
+                if not is_counted(subject, name, lang):
+                    continue
                 target = text(subject, name, lang)
                 state = states.get(_key(subject, name, lang))
                 result.items.append(Item(subject, path, name, lang, status(source, target, state), source, target))
@@ -229,6 +236,8 @@ def items_of(subject: Node | LinkTarget) -> list[Item]:
         source = text(subject, name, SOURCE_LANGUAGE)
         if source.strip():
             for lang in target_languages():
+                if not is_counted(subject, name, lang):
+                    continue
                 target = text(subject, name, lang)
                 state = states.get(_key(subject, name, lang))
                 items.append(Item(subject, path, name, lang, status(source, target, state), source, target))
@@ -246,8 +255,11 @@ def needing(model: type[Node] | type[LinkTarget], lang: str) -> set[int]:
         for state in TranslationState.objects.filter(**{"language": lang, f"{subject}__isnull": False})
     }
     found = set()
-    for obj in model.objects.only("pk", *(f"{name}_{lg}" for name in names for lg in (SOURCE_LANGUAGE, lang))):
+    columns = [f"{name}_{lg}" for name in names for lg in (SOURCE_LANGUAGE, lang)]
+    for obj in model.objects.only("pk", *columns, *(["no_page"] if model is LinkTarget else [])):
         for name in names:
+            if not is_counted(obj, name, lang):
+                continue
             source = text(obj, name, SOURCE_LANGUAGE)
             if source.strip() and status(source, text(obj, name, lang), states.get((obj.pk, name))) != UP_TO_DATE:
                 found.add(obj.pk)

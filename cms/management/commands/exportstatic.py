@@ -27,8 +27,10 @@ class Command(BaseCommand):
         if directory.exists() and not directory.is_dir():
             raise CommandError(f"Not a directory: {directory}", returncode=2)
         base_url: str = options["base_url"]
-        if base_url and not base_url.startswith(("http://", "https://")):
-            raise CommandError("--base-url must start with https:// or http://", returncode=2)
+        try:
+            base_url = staticsite.check_base_url(base_url) if base_url else ""
+        except ValueError as error:
+            raise CommandError(f"--base-url: {error}.", returncode=2) from None
         directory.mkdir(parents=True, exist_ok=True)
         done = staticsite.export(directory, base_url=base_url)
         if not done.wizards:

@@ -38,7 +38,7 @@ class Command(BaseCommand):
         operator = options["operator"] or os_user()
         reason = options["reason"] or f"First release, imported from {path.name}."
         try:
-            document = exchange.read(path.read_bytes())
+            document = exchange.parse(path.read_bytes())  # import_wizard's load() checks it, once
         except exchange.ExchangeError as error:
             lines = "\n".join(f"  - {problem}" for problem in error.problems)
             raise CommandError(f"{path}: nothing was imported.\n{lines}") from None

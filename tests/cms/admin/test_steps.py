@@ -263,3 +263,18 @@ def test_a_step_whose_parent_is_gone_too_is_offered_the_wizard_root(admin_client
     assert "The step this one stood under is gone too" in admin_client.get(url).content.decode()
     assert admin_client.post(url, {"under": "root"}).status_code == 302
     assert step(wizard, "apply").pk == apply.pk
+
+
+def test_editors_say_in_the_admin_that_a_language_has_no_page(admin_client, wizard):
+    target = LinkTarget.objects.get(key="portal")
+    url = f"/admin/wizard/linktarget/{target.pk}/change/"
+    data = form_data(admin_client, url, url_nl="https://portal.example.org/?lang=nl", no_page="")
+    assert admin_client.post(url, data).status_code == 302  # left empty: no language is without a page
+    target.refresh_from_db()
+    assert target.no_page == {}
+    data = form_data(admin_client, url)  # as saved: the form knows when it was opened
+    refused = admin_client.post(url, {**data, "no_page": '{"nl": "fr"}'})
+    assert "There is a URL for “nl”" in refused.content.decode()
+    assert admin_client.post(url, {**data, "no_page": '{"en": "nl"}'}).status_code == 302
+    target.refresh_from_db()
+    assert target.destination("en").url == "https://portal.example.org/?lang=nl"

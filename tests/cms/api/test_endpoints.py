@@ -7,8 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cms import live, preview
+from cms.api import content
 from tests import factories
-from wizard.models import Node
+from wizard.models import LinkTarget, Node
 
 API = "/api/v1"
 ERROR_KEYS = {"status", "error", "message"}
@@ -64,7 +65,13 @@ def test_tree_nests_every_step_with_its_texts_as_html_and_markdown(client, live_
     assert apply["body_html"].startswith('<p>Contactez <a href="https://www.example.org/fr/contact"')
     assert 'class="external"' in apply["body_html"]
     assert apply["references"] == [
-        {"kind": "link", "text": "le centre", "target": "contact-center", "url": "https://www.example.org/fr/contact"}
+        {
+            "kind": "link",
+            "text": "le centre",
+            "target": "contact-center",
+            "url": "https://www.example.org/fr/contact",
+            "url_lang": "fr",
+        }
     ]
     assert apply["url"] == "http://testserver/fr/demo/profiles/citizen/apply/"
     assert {link["key"] for link in data["links"]} == {"contact-center", "portal"}
@@ -77,10 +84,12 @@ def test_links_resolve_to_the_url_of_the_language(client, live_wizard):
         "key": "contact-center",
         "name": "Contactcenter",
         "url": "https://www.example.org/nl/contact",
+        "url_lang": "nl",
         "fallback": [],
     }
     # No Dutch portal: the French one, and the answer says so.
     assert links["portal"]["url"] == "https://portal.example.org/?lang=fr"
+    assert links["portal"]["url_lang"] == "fr"
     assert links["portal"]["fallback"] == ["name", "url"]
     apply = data["root"]["children"][0]["children"][0]["children"][0]
     assert 'href="https://www.example.org/nl/contact"' in apply["body_html"]
@@ -95,6 +104,7 @@ def test_references_to_steps_are_given_as_step_paths(client, live_wizard):
             "text": "demander",
             "target": "profiles/citizen/apply",
             "url": "http://testserver/nl/demo/profiles/citizen/apply/",
+            "url_lang": "nl",
         }
     ]
     assert '<a href="http://testserver/nl/demo/profiles/citizen/apply/">demander</a>' in step["body_html"]
@@ -353,11 +363,11 @@ def test_the_api_reads_the_release_not_the_tree(client, live_wizard, lang):
 def test_answers_are_computed_once_per_release_and_language(client, live_wizard):
     client.get(f"{API}/wizards/demo/?lang=nl")
     held = live.wizard("demo")
-    keys = {key[0] for key in held.memo}
-    assert {"api-steps", "api-tree"} <= keys
-    assert client.get(f"{API}/wizards/demo/?lang=nl").content == held.memo[("api-tree", 1, "nl", "http://testserver")]
+    memo = held.origins.values["http://testserver"]
+    assert {"api-steps", "api-tree"} <= {key[0] for key in memo.values}
+    assert client.get(f"{API}/wizards/demo/?lang=nl").content == memo.values[("api-tree", content.FORMAT_VERSION, "nl")]
     client.get(f"{API}/wizards/demo/nodes/made-up/")
-    assert not any("made-up" in str(key) for key in held.memo)  # unknown paths are not remembered
+    assert not any("made-up" in str(key) for key in memo.values)  # unknown paths are not remembered
 
 
 # Contract -----------------------------------------------------------------------------------------------------------
@@ -416,3 +426,22 @@ def test_a_server_error_is_json_too(client, live_wizard, monkeypatch):
         "error": "server_error",
         "message": "The server failed to answer; it has been logged.",
     }
+
+
+def test_a_link_to_a_page_that_the_site_lacks_in_this_language_says_which_language_it_is_in(client, live_wizard):
+    target = LinkTarget.objects.get(key="portal")
+    target.url_nl, target.no_page = "https://portal.example.org/?lang=nl", {"de": "nl"}
+    target.full_clean()
+    target.save()
+    factories.publish(live_wizard)
+    live.forget()
+    data = get_json(client, f"{API}/wizards/demo/?lang=de")
+    portal = {link["key"]: link for link in data["links"]}["portal"]
+    assert portal["url"] == "https://portal.example.org/?lang=nl"
+    assert portal["url_lang"] == "nl"
+    assert portal["fallback"] == ["name"]  # the URL is deliberately absent, not untranslated
+    company = data["root"]["children"][0]["children"][1]["children"][0]
+    assert company["references"][0]["url_lang"] == "nl"
+    assert 'hreflang="nl"' in company["body_html"]
+    # In the reader's language, even inside a French text shown for want of a German one.
+    assert '<span class="link-language" lang="de">(auf Niederländisch)</span>' in company["body_html"]

@@ -37,3 +37,10 @@ def seed_wizard(db) -> Iterator[None]:
 def test_the_api_keeps_to_its_openapi_document(case, seed_wizard):
     # Every check schemathesis has: no server error, status codes, content types, headers and bodies as documented.
     case.call_and_validate()
+
+
+def test_the_document_says_which_language_a_link_leads_to(client):
+    components = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    for name in ("LinkTarget", "Reference"):
+        assert "url_lang" in components[name]["properties"], name
+        assert "url_lang" in components[name]["required"], name

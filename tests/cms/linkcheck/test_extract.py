@@ -81,3 +81,14 @@ def test_node_urls_are_the_urls_a_step_sends_readers_to(db):
     assert set(extract.node_urls(step)) == {
         "https://portal.test/fr", "https://portal.test/nl", "https://law.test/fr#art-3"
     }  # fmt: skip
+
+
+def test_a_language_without_a_page_uses_the_url_of_the_page_it_links_to(db):
+    make_content(LINKS, BODIES)
+    portal = LinkTarget.objects.get(key="portal")
+    portal.no_page = {"en": "nl"}
+    portal.save()
+    usages = extract.draft_usages()
+    assert ("draft", "-", "en", "portal") in places(usages, "https://portal.test/nl")
+    assert ("draft", "-", "en", "portal") not in places(usages, "https://portal.test/fr")
+    assert extract.link_urls([portal])["portal"]["en"] == "https://portal.test/nl"

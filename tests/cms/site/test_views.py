@@ -255,7 +255,8 @@ def test_external_links_are_those_of_the_page_language_and_marked(client, live_w
 
 def test_node_references_open_the_step_in_the_same_language(client, live_wizard):
     html = client.get("/de/demo/profiles/citizen/renew/").text
-    assert '<a href="/de/demo/profiles/citizen/apply/">demander</a>' in html
+    # A cross-link says where it comes from: "Back" on the target leads here (see test_back_…).
+    assert '<a href="/de/demo/profiles/citizen/apply/?from=profiles/citizen/renew">demander</a>' in html
 
 
 def test_head_answers_like_get_without_a_body(client, live_wizard):
@@ -424,3 +425,55 @@ def test_preview_renders_any_snapshot_uncached_and_noindex(rf, wizard):
 def test_pages_set_no_cookie(client, live_wizard):
     for path in ["/", "/fr/", "/fr/demo/", TASK, "/fr/demo/nowhere/", "/sitemap.xml"]:
         assert not client.get(path).cookies, path
+
+
+def back_link(html: str) -> str:
+    return re.search(r'<a class="back" href="([^"]*)"', html).group(1)
+
+
+def test_back_after_a_cross_link_leads_to_the_page_the_visitor_came_from(client, live_wizard):
+    html = client.get("/fr/demo/profiles/citizen/apply/?from=profiles/citizen/renew").text
+    assert back_link(html) == "/fr/demo/profiles/citizen/renew/"
+    assert back_link(client.get(TASK).text) == "/fr/demo/profiles/citizen/"  # arrived directly: the parent
+    # The form keeps it, so that Back still leads there after an answer.
+    assert 'action="http://testserver/fr/demo/profiles/citizen/apply/?from=profiles/citizen/renew#feedback"' in html
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://evil.example/",
+        "//evil.example",
+        "profiles/nowhere",
+        "profiles/citizen/apply",  # the page itself
+        '"><script>alert(1)</script>',
+        "",
+    ],
+)
+def test_a_from_that_is_not_another_step_of_the_release_is_ignored_and_never_shown(client, live_wizard, value):
+    response = client.get(TASK, {"from": value})
+    assert response.status_code == 200
+    assert back_link(response.text) == "/fr/demo/profiles/citizen/"
+    # The same cached page (but for the form's token, signed each second): nothing of the value shows.
+    token = re.compile(r'name="token" value="[^"]*"')
+    assert token.sub("", response.text) == token.sub("", client.get(TASK).text)
+    assert "evil" not in response.text
+    assert "<script>alert" not in response.text
+
+
+def test_pages_reached_from_each_step_are_cached_separately_and_boundedly(client, live_wizard):
+    client.get(TASK)  # loads the release
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            client.get(TASK, {"from": "profiles/citizen/renew"})
+            client.get(TASK, {"from": "junk"})
+    assert len(queries) <= 1  # the pointer at most: every page after the first comes from the page cache
+    cache = live.wizard("demo").memo["pages"].pages
+    assert {key[-1] for key in cache if key[1] == "profiles/citizen/apply"} == {"profiles/citizen/renew", None}
+
+
+def test_a_page_showing_french_for_want_of_a_translation_says_so_once_in_the_readers_language(client, live_wizard):
+    de = client.get("/de/demo/contact/").text  # no German at all: French title and body
+    assert de.count("Dieser Text ist noch nicht übersetzt; hier ist die französische Fassung.") == 1
+    assert de.index('class="untranslated"') < de.index("<h1")
+    assert 'class="untranslated"' not in client.get("/fr/demo/contact/").text

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from cms import live, staticsite
 from tests import factories
 from wizard import exchange
+from wizard.models import Feedback
 
 pytestmark = pytest.mark.browser
 
@@ -20,6 +21,9 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SEED = ROOT / "fixtures" / "egov-roles.yaml"
 LANGUAGES = ["fr", "nl", "de", "en"]
 TASK = "profiles/legal-representative/activate-capacity"
+# WCAG 2.2 level AA (target size included), and axe's best practices.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+AXE_RUN = f"axe.run(document, {{runOnly: {{type: 'tag', values: {AXE_TAGS}}}, resultTypes: ['violations']}})"
 
 
 @pytest.fixture
@@ -70,8 +74,7 @@ def test_a_visitor_walks_from_profile_to_task_and_switches_language(site, no_js_
     expect(page).to_have_url(f"{site}/nl/egov-roles/")
 
 
-def test_a_visitor_says_whether_a_page_helped(site, no_js_page, settings):
-    settings.WIZARD_FEEDBACK_MIN_SECONDS = 0
+def test_a_visitor_says_whether_a_page_helped(site, no_js_page):
     page = no_js_page
     page.goto(f"{site}/de/egov-roles/{TASK}/")
     page.get_by_label("Nein").check()
@@ -125,7 +128,7 @@ def test_axe_finds_no_violation_on_any_page_at_1280_and_320_px(site, axe_page, l
         for path in every_page(lang):
             page.goto(site + path)
             page.add_script_tag(path=str(AXE))
-            result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+            result = page.evaluate(AXE_RUN)
             assert len(result["passes"]) > 20, "axe did not run its rules"
             problems += [
                 f"{width}px {path}: {violation['id']} ({violation['impact']}) on "
@@ -143,8 +146,22 @@ def test_axe_would_see_a_violation(site, axe_page):
     axe_page.goto(f"{site}/fr/egov-roles/")
     axe_page.evaluate("document.querySelector('main').append(document.createElement('img'))")
     axe_page.add_script_tag(path=str(AXE))
-    result = axe_page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    result = axe_page.evaluate(AXE_RUN)
     assert "image-alt" in [violation["id"] for violation in result["violations"]]
+
+
+def test_axe_would_see_a_target_smaller_than_24_px(site, axe_page):
+    """The WCAG 2.2 rules run: a tiny link next to another is reported (target-size, 2.5.8)."""
+    axe_page.goto(f"{site}/fr/egov-roles/")
+    axe_page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend', "
+        '\'<p><a href="#a" class="tiny">a</a><a href="#b" class="tiny">b</a></p>\');'
+        "for (const a of document.querySelectorAll('.tiny')) {a.style.cssText = "
+        "'display:inline-block;width:8px;height:8px;font-size:6px;line-height:8px;overflow:hidden'}"
+    )
+    axe_page.add_script_tag(path=str(AXE))
+    result = axe_page.evaluate(AXE_RUN)
+    assert "target-size" in [violation["id"] for violation in result["violations"]]
 
 
 def test_the_static_export_works_from_file_urls(site, no_js_page, tmp_path):
@@ -159,3 +176,84 @@ def test_the_static_export_works_from_file_urls(site, no_js_page, tmp_path):
     page.get_by_role("navigation", name="Taal").get_by_role("link", name="English").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("I am a User …")
     assert page.evaluate("getComputedStyle(document.querySelector('.site-header')).borderBottomStyle") == "solid"
+
+
+def test_an_english_page_links_the_french_page_and_says_so(site, no_js_page):
+    page = no_js_page
+    page.goto(f"{site}/en/egov-roles/{TASK}/")
+    link = page.get_by_role("link", name="Log in to the Social Security portal (in French) (external site)")
+    expect(link).to_have_attribute("href", re.compile(r"^https://www\.socialsecurity\.be/site_fr/"))
+    expect(link).to_have_attribute("hreflang", "fr")
+    expect(link.locator(".link-language")).to_be_visible()
+    # Pages that do exist in English need no note.
+    page.goto(f"{site}/en/egov-roles/profiles/user/view-role-assignments/")
+    expect(page.locator(".link-language")).to_have_count(0)
+
+
+@pytest.fixture
+def demo_site(transactional_db, live_server) -> str:
+    """A small wizard written in French only (and a few Dutch titles): German pages show French text."""
+    factories.publish(factories.make_wizard())
+    live.forget()
+    return live_server.url
+
+
+def test_a_page_in_french_for_want_of_a_translation_says_so_above_the_french_text(demo_site, no_js_page):
+    page = no_js_page
+    page.goto(f"{demo_site}/de/demo/contact/")
+    note = page.get_by_role("note")
+    expect(note).to_have_text("Dieser Text ist noch nicht übersetzt; hier ist die französische Fassung.")
+    expect(note).to_be_visible()
+    heading = page.get_by_role("heading", level=1)
+    expect(heading.locator("[lang=fr]")).to_have_count(1)
+    assert note.bounding_box()["y"] < heading.bounding_box()["y"]
+    page.goto(f"{demo_site}/fr/demo/contact/")
+    expect(page.locator(".untranslated")).to_have_count(0)
+
+
+def test_back_after_a_cross_link_returns_to_the_page_the_visitor_was_on(site, no_js_page):
+    page = no_js_page  # without JavaScript: the link itself says where it comes from
+    start = f"{site}/fr/egov-roles/profiles/legal-representative/manage-role-assignments/"
+    page.goto(start)
+    page.get_by_role("link", name="Je suis également Gestionnaire Local").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "… et je voudrais gérer les attributions de rôle des utilisateurs"
+    )
+    expect(page.get_by_role("navigation", name="Vous êtes ici")).to_contain_text("Je suis un Gestionnaire Local …")
+    page.get_by_role("link", name="Retour", exact=True).click()
+    expect(page).to_have_url(start)
+    # Arrived directly, Back leads to the parent step.
+    page.goto(f"{site}/fr/egov-roles/profiles/local-manager/manage-role-assignments/")
+    page.get_by_role("link", name="Retour", exact=True).click()
+    expect(page).to_have_url(f"{site}/fr/egov-roles/profiles/local-manager/")
+
+
+def test_a_quick_yes_is_recorded(site, no_js_page):
+    page = no_js_page
+    page.goto(f"{site}/fr/egov-roles/{TASK}/")
+    page.get_by_label("Oui").check()  # at once: no waiting
+    page.get_by_role("button", name="Envoyer").click()
+    expect(page.get_by_role("status")).to_have_text(re.compile("Merci"))
+    assert Feedback.objects.get().is_helpful
+
+
+# Links that stand alone (not inside a sentence): WCAG 2.2's 2.5.8 wants them at least 24 × 24 CSS px.
+TARGETS = ".site-header a, .breadcrumb a, .step-nav a, .site-footer a, .choices a"
+
+
+@pytest.mark.parametrize("width", [320, 360, 1280])
+def test_every_navigation_target_is_at_least_24_px(site, page, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    small = []
+    for lang in LANGUAGES:
+        page.goto(f"{site}/{lang}/egov-roles/{TASK}/")
+        boxes = page.eval_on_selector_all(
+            TARGETS, "links => links.map(a => [a.textContent.trim(), a.getBoundingClientRect().toJSON()])"
+        )
+        assert len(boxes) > 10
+        small += [
+            f"{lang} {text}: {box['width']:.0f}×{box['height']:.0f}"
+            for text, box in boxes
+            if box["width"] < 24 or box["height"] < 24
+        ]
+    assert not small, "\n".join(small)

@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('reversion', '0002_add_index_on_version_for_content_type_and_db'),
-        ('wizard', '0004_merge_feedback_translation_state'),
+        ('wizard', '0005_link_target_no_page'),
     ]
 
     operations = [

@@ -3,22 +3,24 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from cms.triggers import refuse_updates
+from cms.triggers import APPEND_ONLY, refuse_deletes, refuse_updates
 
 # SQLite rebuilds a table to make a column nullable, and the rebuild drops its triggers: take the audit log's
-# append-only trigger off first and put it back after (on PostgreSQL this is the same trigger, dropped and made again).
-APPEND_ONLY = refuse_updates("cms_auditentry", "The audit log is append-only.")
+# append-only triggers off first and put them back after (on PostgreSQL they are the same, dropped and made again).
+NO_UPDATE = refuse_updates("cms_auditentry", "The audit log is append-only.")
+NO_DELETE = refuse_deletes("cms_auditentry", APPEND_ONLY["cms_auditentry"])
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cms', '0008_merge_webhooks_workflow'),
-        ('wizard', '0004_merge_feedback_translation_state'),
+        ('cms', '0011_auditentry_address'),
+        ('wizard', '0006_references_by_identity'),
     ]
 
     operations = [
-        migrations.RunPython(APPEND_ONLY.reverse_code, APPEND_ONLY.code),
+        migrations.RunPython(NO_UPDATE.reverse_code, NO_UPDATE.code),
+        migrations.RunPython(NO_DELETE.reverse_code, NO_DELETE.code),
         migrations.AddField(
             model_name='changerequest',
             name='failure',
@@ -39,5 +41,6 @@ class Migration(migrations.Migration):
             name='status',
             field=models.CharField(choices=[('submitted', 'waiting for review'), ('scheduled', 'approved, scheduled'), ('published', 'published'), ('rejected', 'rejected'), ('superseded', 'superseded'), ('failed', 'failed to publish')], db_index=True, default='submitted', max_length=12),
         ),
-        APPEND_ONLY,
+        NO_UPDATE,
+        NO_DELETE,
     ]
