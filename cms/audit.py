@@ -14,7 +14,7 @@ from wizard.models import Node
 
 
 def record(
-    wizard: Node,
+    wizard: Node | None,
     action: str,
     *,
     user: AbstractBaseUser | None,

@@ -241,6 +241,8 @@ class ChangeRequest(models.Model):
         PUBLISHED = "published", _("published")
         REJECTED = "rejected", _("rejected")
         SUPERSEDED = "superseded", _("superseded")
+        # A scheduled change that could not go live when due (a slug taken meanwhile, say): not retried.
+        FAILED = "failed", _("failed to publish")
 
     PENDING = (Status.SUBMITTED, Status.SCHEDULED)
 
@@ -261,6 +263,7 @@ class ChangeRequest(models.Model):
     publish_at = models.DateTimeField(null=True, blank=True, help_text=_("When an approved change goes live."))
     release = models.ForeignKey(Release, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     checks = models.JSONField(default=list, blank=True, help_text=_("The wizard's checks, as run at submission."))
+    failure = models.TextField(_("why it could not be published"), blank=True)
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]
@@ -294,13 +297,25 @@ class AuditEntry(models.Model):
         SUPERSEDE = "supersede", _("superseded")
         REVERT = "revert", _("reverted a step")
         RECOVER = "recover", _("recovered a step")
+        CREATE = "create", _("added a step")
+        EDIT = "edit", _("changed a step")
+        RENAME = "rename", _("renamed a step")
+        MOVE = "move", _("moved a step")
+        DELETE = "delete", _("deleted a step")
+        LINK_CREATE = "link_create", _("added a link target")
+        LINK_EDIT = "link_edit", _("changed a link target")
+        LINK_DELETE = "link_delete", _("deleted a link target")
+        IMPORT = "import", _("imported a wizard")
+        TRANSLATE = "translate", _("imported translations")
+        FAIL = "fail", _("could not publish")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     action = models.CharField(max_length=12, choices=Action.choices)
-    wizard = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="audit_entries")
+    # None: an action on a link target, which belongs to no one wizard.
+    wizard = models.ForeignKey(Node, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries")
     change_request = models.ForeignKey(
         ChangeRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries"
     )

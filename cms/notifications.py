@@ -34,7 +34,7 @@ def users_with_permission(codename: str) -> QuerySet[AbstractBaseUser]:
 def messages(entry: AuditEntry) -> list[EmailMessage]:
     """The emails an audit entry calls for (none for most)."""
     change = entry.change_request
-    wizard = entry.wizard.slug
+    wizard = entry.wizard.slug if entry.wizard else ""
     site = settings.SITE_URL or "http://127.0.0.1:8000"  # unset: the demo's address
     link = f"{site}{reverse('admin:cms_changerequest_change', args=[change.pk])}" if change else ""
     comment = f"\n\nComment:\n{entry.comment}" if entry.comment else ""
@@ -63,6 +63,15 @@ def messages(entry: AuditEntry) -> list[EmailMessage]:
     if change is None:
         return []
     author = [change.author] if change.author.email and change.author.is_active else []
+    if entry.action == AuditEntry.Action.FAIL:
+        reviewer = change.reviewer
+        told = [*author, *([reviewer] if reviewer and reviewer.email and reviewer.is_active else [])]
+        body = (
+            f"Change request {change.pk} for the wizard “{wizard}” was due at {_local(change.publish_at)} but could "
+            f"not be published, and will not be tried again:{comment}\n\nSubmit the wizard again once this is "
+            f"resolved.\n\n{link}"
+        )
+        return [_email(f"[{wizard}] Change request {change.pk} could not be published", body, told)]
     subjects = {
         AuditEntry.Action.APPROVE: "approved",
         AuditEntry.Action.SCHEDULE: f"approved, to be published at {_local(change.publish_at)}",

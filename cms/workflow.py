@@ -13,10 +13,13 @@ from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 from reversion.models import Version
 
 from cms import audit, checks, releases
+from cms.actions import publishing
+from cms.errors import ActionError
 from cms.linkcheck import jobs
 from cms.models import AuditEntry, ChangeRequest, LiveRelease, Release
 from wizard.models import LinkTarget, Node
@@ -25,13 +28,19 @@ Status = ChangeRequest.Status
 Action = AuditEntry.Action
 
 
-class WorkflowError(Exception):
-    """An editorial action the rules refuse; the message is meant for the person who tried."""
+# The one error type of every action (cms.errors), under the name the workflow's callers know.
+WorkflowError = ActionError
 
 
-def _require(user: AbstractBaseUser | None, permission: str, doing: str, role: str) -> None:
+def _require(user: AbstractBaseUser | None, permission: str, doing: Any, role: Any) -> None:
     if user is None or not user.is_active or not user.has_perm(permission):
-        raise WorkflowError(f"{user or 'Nobody'} may not {doing}: that is for the {role}.")
+        raise WorkflowError(
+            _("%(user)s may not %(doing)s: that is for the %(role)s."),
+            code="forbidden",
+            user=user or _("Nobody"),
+            doing=doing,
+            role=role,
+        )
 
 
 def _lock_wizard(wizard: Node) -> Node:
@@ -39,7 +48,9 @@ def _lock_wizard(wizard: Node) -> Node:
     # same wizard happen one after the other, never interleaved.
     wizard = Node.objects.select_for_update().get(pk=wizard.pk)
     if not wizard.is_wizard:
-        raise WorkflowError(f"“{wizard}” is a step, not a wizard: submit, publish and roll back whole wizards.")
+        raise WorkflowError(
+            _("“%(step)s” is a step, not a wizard: submit, publish and roll back whole wizards."), step=wizard
+        )
     return wizard
 
 
@@ -85,15 +96,20 @@ def editors_since(wizard: Node, since: datetime | None, *, snapshots: Iterable[d
 
 def _check_base(change: ChangeRequest, live: Release | None) -> None:
     if change.base_release_id != (live.pk if live else None):
-        now = f"release #{live.number}" if live else "no release"
+        now = _("release #%(number)s") % {"number": live.number} if live else _("no release")
         raise WorkflowError(
-            f"Request {change.pk} was made against {_named(change.base_release)}, but {now} is live since: "
-            "it would undo that. Submit the wizard again to review the changes against what is live now."
+            _(
+                "Request %(pk)s was made against %(base)s, but %(now)s is live since: it would undo that. Submit the "
+                "wizard again to review the changes against what is live now."
+            ),
+            pk=change.pk,
+            base=_named(change.base_release),
+            now=now,
         )
 
 
 def _named(release: Release | None) -> str:
-    return f"release #{release.number}" if release else "no live release"
+    return _("release #%(number)s") % {"number": release.number} if release else _("no live release")
 
 
 def _supersede(wizard: Node, queryset: Iterable[ChangeRequest], *, user: AbstractBaseUser | None, why: str) -> None:
@@ -109,18 +125,20 @@ def submit(wizard: Node, *, author: AbstractBaseUser, note: str = "") -> ChangeR
 
     A request still waiting for review is superseded: the new one holds its changes too.
     """
-    _require(author, "cms.add_changerequest", "submit a wizard for review", "Editors")
+    _require(author, "cms.add_changerequest", _("submit a wizard for review"), _("Editors"))
     wizard = _lock_wizard(wizard)
     snapshot = releases.freeze(wizard)
     digest = releases.content_hash(snapshot)
     live = _live(wizard)
     if live is not None and live.content_hash == digest:
         raise WorkflowError(
-            f"Nothing to review: the draft of “{wizard.slug}” is the same as live release #{live.number}."
+            _("Nothing to review: the draft of “%(wizard)s” is the same as live release #%(number)s."),
+            wizard=wizard.slug,
+            number=live.number,
         )
     waiting = ChangeRequest.objects.select_for_update().filter(wizard=wizard, status=Status.SUBMITTED)
     if same := waiting.filter(content_hash=digest, base_release=live).first():
-        raise WorkflowError(f"This draft already waits for review as request {same.pk}.")
+        raise WorkflowError(_("This draft already waits for review as request %(pk)s."), pk=same.pk)
     change = ChangeRequest.objects.create(
         wizard=wizard,
         snapshot=snapshot,
@@ -145,33 +163,44 @@ def approve(
     change: ChangeRequest, *, reviewer: AbstractBaseUser, comment: str = "", publish_at: datetime | None = None
 ) -> Release:
     """Approve what the reviewer saw: publish it now, or at `publish_at` (see `publish_scheduled`)."""
-    _require(reviewer, "cms.review_changerequest", "approve change requests", "Reviewers")
+    _require(reviewer, "cms.review_changerequest", _("approve change requests"), _("Reviewers"))
     wizard = _lock_wizard(change.wizard)
     change = ChangeRequest.objects.select_for_update().get(pk=change.pk)
     if change.status != Status.SUBMITTED:
         raise WorkflowError(
-            f"Only a request waiting for review can be approved; request {change.pk} is {change.get_status_display()}."
+            _("Only a request waiting for review can be approved; request %(pk)s is %(status)s."),
+            pk=change.pk,
+            status=change.get_status_display(),
         )
     if change.author_id == reviewer.pk:
-        raise WorkflowError("You submitted this request: another reviewer must approve it (four eyes).")
+        raise WorkflowError(_("You submitted this request: another reviewer must approve it (four eyes)."))
     live = _live(wizard)
     if reviewer.pk in editors_since(
         wizard, live.published_at if live else None, snapshots=[change.snapshot, *([live.snapshot] if live else [])]
     ):
         raise WorkflowError(
-            "You edited this wizard since its live release: another reviewer must approve it (four eyes)."
+            _("You edited this wizard since its live release: another reviewer must approve it (four eyes).")
         )
     _check_base(change, live)
     if releases.content_hash(releases.freeze(wizard)) != change.content_hash:
         raise WorkflowError(
-            f"The draft of “{wizard.slug}” changed after request {change.pk} was submitted, so it is not what you "
-            "reviewed. Reject this request, and ask for the wizard to be submitted again."
+            _(
+                "The draft of “%(wizard)s” changed after request %(pk)s was submitted, so it is not what you "
+                "reviewed. Reject this request, and ask for the wizard to be submitted again."
+            ),
+            wizard=wizard.slug,
+            pk=change.pk,
         )
     results = checks.run(change.snapshot, base=live.snapshot if live else None)
     if blocking := checks.errors(results):
         listed = " ".join(problem["message"] for problem in blocking[:3])
-        more = f" (and {len(blocking) - 3} more)" if len(blocking) > 3 else ""
-        raise WorkflowError(f"The checks found {len(blocking)} error(s) that block approval: {listed}{more}")
+        more = _(" (and %(count)s more)") % {"count": len(blocking) - 3} if len(blocking) > 3 else ""
+        raise WorkflowError(
+            _("The checks found %(count)s error(s) that block approval: %(listed)s%(more)s"),
+            count=len(blocking),
+            listed=listed,
+            more=more,
+        )
 
     now = timezone.now()
     scheduled = publish_at is not None and publish_at > now
@@ -188,7 +217,7 @@ def approve(
         checks=results,
     )
     if not won:
-        raise WorkflowError(f"Request {change.pk} was decided by someone else a moment ago.")
+        raise WorkflowError(_("Request %(pk)s was decided by someone else a moment ago."), pk=change.pk)
     change.refresh_from_db()
     details = {"release": release.number, "publish_at": publish_at.isoformat() if scheduled else None}
     action = Action.SCHEDULE if scheduled else Action.APPROVE
@@ -199,10 +228,7 @@ def approve(
 
 
 def _make_live(release: Release, *, event: str) -> None:
-    try:
-        releases.make_live(release, event=event)
-    except releases.SlugTaken as error:
-        raise WorkflowError(str(error)) from None
+    publishing.make_live(release, event=event)
 
 
 def _go_live(wizard: Node, change: ChangeRequest, *, user: AbstractBaseUser | None) -> None:
@@ -218,20 +244,22 @@ def _go_live(wizard: Node, change: ChangeRequest, *, user: AbstractBaseUser | No
 @transaction.atomic
 def reject(change: ChangeRequest, *, reviewer: AbstractBaseUser, comment: str) -> ChangeRequest:
     """Send a submitted change back to its author, with the reason."""
-    _require(reviewer, "cms.review_changerequest", "reject change requests", "Reviewers")
+    _require(reviewer, "cms.review_changerequest", _("reject change requests"), _("Reviewers"))
     _lock_wizard(change.wizard)
     change = ChangeRequest.objects.select_for_update().get(pk=change.pk)
     if change.status != Status.SUBMITTED:
         raise WorkflowError(
-            f"Only a request waiting for review can be rejected; request {change.pk} is {change.get_status_display()}."
+            _("Only a request waiting for review can be rejected; request %(pk)s is %(status)s."),
+            pk=change.pk,
+            status=change.get_status_display(),
         )
     if not comment.strip():
-        raise WorkflowError("Say why the change is rejected; its author will read this.")
+        raise WorkflowError(_("Say why the change is rejected; its author will read this."))
     won = ChangeRequest.objects.filter(pk=change.pk, status=Status.SUBMITTED).update(
         status=Status.REJECTED, reviewer=reviewer, review_comment=comment.strip(), reviewed_at=timezone.now()
     )
     if not won:
-        raise WorkflowError(f"Request {change.pk} was decided by someone else a moment ago.")
+        raise WorkflowError(_("Request %(pk)s was decided by someone else a moment ago."), pk=change.pk)
     change.refresh_from_db()
     audit.record(change.wizard, Action.REJECT, user=reviewer, change=change, comment=comment.strip())
     return change
@@ -241,18 +269,22 @@ def reject(change: ChangeRequest, *, reviewer: AbstractBaseUser, comment: str) -
 def publish(change: ChangeRequest, *, user: AbstractBaseUser | None = None, now: datetime | None = None) -> Release:
     """Make a scheduled change live: when it is due (user None: the scheduler), or earlier by a reviewer."""
     if user is not None:
-        _require(user, "cms.publish_release", "publish releases", "Reviewers")
+        _require(user, "cms.publish_release", _("publish releases"), _("Reviewers"))
     wizard = _lock_wizard(change.wizard)
     change = ChangeRequest.objects.select_for_update().get(pk=change.pk)
     if change.status != Status.SCHEDULED:
         raise WorkflowError(
-            f"Only a scheduled request can be published; request {change.pk} is {change.get_status_display()}."
+            _("Only a scheduled request can be published; request %(pk)s is %(status)s."),
+            pk=change.pk,
+            status=change.get_status_display(),
         )
     if user is None and change.publish_at > (now or timezone.now()):
-        raise WorkflowError(f"Request {change.pk} is due at {change.publish_at:%Y-%m-%d %H:%M}, not yet.")
+        raise WorkflowError(
+            _("Request %(pk)s is due at %(at)s, not yet."), pk=change.pk, at=f"{change.publish_at:%Y-%m-%d %H:%M}"
+        )
     _check_base(change, _live(wizard))
     if not ChangeRequest.objects.filter(pk=change.pk, status=Status.SCHEDULED).update(status=Status.PUBLISHED):
-        raise WorkflowError(f"Request {change.pk} was published by another process a moment ago.")
+        raise WorkflowError(_("Request %(pk)s was published by another process a moment ago."), pk=change.pk)
     change.status = Status.PUBLISHED
     _go_live(wizard, change, user=user)
     return change.release
@@ -261,7 +293,9 @@ def publish(change: ChangeRequest, *, user: AbstractBaseUser | None = None, now:
 def publish_scheduled(*, now: datetime | None = None) -> list[ChangeRequest]:
     """Publish every scheduled change that is due, each in its own transaction; safe to run twice at once.
 
-    A change whose base release is no longer live is superseded instead, and its author told.
+    A change whose base release is no longer live is superseded instead, and its author told. One that cannot go
+    live for another reason (its address taken meanwhile, say) is marked failed with the reason, its author and
+    reviewer are told, and it is not tried again.
     """
     now = now or timezone.now()
     due = ChangeRequest.objects.filter(status=Status.SCHEDULED, publish_at__lte=now)
@@ -269,21 +303,30 @@ def publish_scheduled(*, now: datetime | None = None) -> list[ChangeRequest]:
     for change in due.order_by("publish_at", "pk").select_related("wizard"):
         try:
             publish(change, now=now)
-        except WorkflowError:
-            _supersede_if_stale(change)
+        except WorkflowError as error:
+            with translation.override("en"):  # stored and mailed in English, like the notifications around it
+                reason = str(error)
+            _supersede_or_fail(change, reason=reason)
             continue
         published.append(change)
     return published
 
 
 @transaction.atomic
-def _supersede_if_stale(change: ChangeRequest) -> None:
+def _supersede_or_fail(change: ChangeRequest, *, reason: str) -> None:
     wizard = _lock_wizard(change.wizard)
     change = ChangeRequest.objects.select_for_update().get(pk=change.pk)
+    if change.status != Status.SCHEDULED:
+        return  # another scheduler (or a reviewer) dealt with it meanwhile
     live = _live(wizard)
-    if change.status == Status.SCHEDULED and change.base_release_id != (live.pk if live else None):
+    if change.base_release_id != (live.pk if live else None):
         why = f"{_named(live).capitalize()} went live before this scheduled change; submit again."
         _supersede(wizard, [change], user=None, why=why)
+        return
+    ChangeRequest.objects.filter(pk=change.pk).update(status=Status.FAILED, failure=reason)
+    change.status, change.failure = Status.FAILED, reason
+    details = {"release": change.release.number if change.release else None}
+    audit.record(wizard, Action.FAIL, user=None, change=change, release=change.release, comment=reason, details=details)
 
 
 @transaction.atomic
@@ -293,16 +336,21 @@ def rollback(wizard: Node, *, release: Release, user: AbstractBaseUser, reason: 
     The authors of the requests published since `release` (up to the live one) are told that their work left the
     public site; the audit entry names those requests (details["withdrawn"]) and carries the reason as its comment.
     """
-    _require(user, "cms.publish_release", "roll back a wizard", "Reviewers")
+    _require(user, "cms.publish_release", _("roll back a wizard"), _("Reviewers"))
     # The reason is optional here, as in the contract of this function (scripts and tests call it without one);
     # the rollback page, where people roll back, requires it.
     wizard = _lock_wizard(wizard)
     release = Release.objects.get(pk=release.pk)
     if release.wizard_id != wizard.pk:
-        raise WorkflowError(f"Release #{release.number} is a release of “{release.wizard}”, not of “{wizard}”.")
+        raise WorkflowError(
+            _("Release #%(number)s is a release of “%(other)s”, not of “%(wizard)s”."),
+            number=release.number,
+            other=release.wizard,
+            wizard=wizard,
+        )
     live = _live(wizard)
     if live is not None and live.pk == release.pk:
-        raise WorkflowError(f"Release #{release.number} is already live.")
+        raise WorkflowError(_("Release #%(number)s is already live."), number=release.number)
     _make_live(release, event="rollback")
     withdrawn = withdrawn_requests(wizard, live=live, target=release)
     details = {"from": live.number if live else None, "to": release.number, "withdrawn": withdrawn}

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connections
 from django.db.models.signals import post_migrate
 from django.test import override_settings
+from django.utils import translation
 from django_tasks_db.management.commands import db_worker
 
 from cms import live, triggers, workflow
@@ -178,3 +179,11 @@ def task_queue(settings, monkeypatch: pytest.MonkeyPatch) -> Worker:
     # would be the test's own connection (on PostgreSQL). The worker runs in the test's transaction instead.
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
     return Worker()
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Refusals read in English, their source language (the project's default language is French): a test that
+    wants another language overrides it."""
+    with translation.override("en"):
+        yield

@@ -12,9 +12,9 @@ import reversion
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 
-from cms import releases
+from cms import actions, releases
 from cms.models import Release
-from wizard import exchange, markdown, translations
+from wizard import exchange, markdown, references, translations
 from wizard.models import MARKDOWN_FIELDS, LinkTarget, Node, wizard_step_paths
 
 LINKS = [
@@ -92,7 +92,14 @@ def make_wizard(slug: str = "demo", *, links: list[dict[str, Any]] | None = None
         step.node.numchild = len(step.children)
     wizard.numchild = len(steps[0].children)
     wizard.save(update_fields=["numchild"])
+    # As an import does: node: references stored by the target's uid, and the reference index (wizard/references.py).
+    paths = {str(step.node.uid): step.step_path for step in steps[1:]}
+    for node in (step.node for step in steps):
+        for column in (f"{name}_{lang}" for name in MARKDOWN_FIELDS for lang in settings.WIZARD_LANGUAGES):
+            setattr(node, column, references.to_uids(getattr(node, column) or "", paths))
+    wizard.save()
     Node.objects.bulk_create([step.node for step in steps[1:]])
+    references.reindex_wizard(wizard)
     # What record_changed does after an import: every node, and the link targets the texts use.
     nodes = [step.node for step in steps]
     used = {
@@ -126,10 +133,9 @@ def make_content(links: dict[str, dict[str, str]], bodies: dict[str, Any], slug:
 
 
 def import_wizard(slug: str = "demo", **kwargs: Any) -> Node:
-    """The wizard of `document(slug, **kwargs)` through the importer, as `importwizard` does: checks, history."""
-    wizard = exchange.load(document(slug, **kwargs))
-    translations.record_changed(wizard)
-    return wizard
+    """The wizard of `document(slug, **kwargs)` through the import action, as `importwizard` does: checks, history,
+    translation states, audit."""
+    return actions.import_wizard(document(slug, **kwargs), user=None)
 
 
 def record_history(wizard: Node, user: User | None = None) -> None:

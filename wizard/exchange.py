@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from wizard import markdown
+from wizard import markdown, references
 from wizard.models import (
     LINK_TEXT_FIELDS,
     MARKDOWN_FIELDS,
@@ -68,10 +68,14 @@ def dump(wizard: Node) -> dict[str, Any]:
     """The wizard and every link target it uses, as a document. Two queries, whatever the wizard's size."""
     entries: dict[str, dict[str, Any]] = {}
     keys: set[str] = set()
-    for node in Node.objects.get_tree(wizard):
+    tree = list(Node.objects.get_tree(wizard))
+    paths = _step_paths(tree)
+    for node in tree:
         entry: dict[str, Any] = {"uid": str(node.uid), "slug": node.slug, "kind": node.kind}
         for name in NODE_TEXT_FIELDS:
             if values := translations(node, name):
+                if name in MARKDOWN_FIELDS:  # stored by uid, written by path (wizard/references.py)
+                    values = {lang: references.to_paths(text, paths) for lang, text in values.items()}
                 entry[name] = values
         for name in MARKDOWN_FIELDS:
             for text in entry.get(name, {}).values():
@@ -81,6 +85,17 @@ def dump(wizard: Node) -> dict[str, Any]:
             entries[node.path[: -node.steplen]].setdefault("children", []).append(entry)
     links = [link_entry(target) for target in LinkTarget.objects.filter(key__in=keys).order_by("key")]
     return {"format": FORMAT, "wizard": entries[wizard.path], "links": links, "end": wizard.slug}
+
+
+def _step_paths(tree: list[Node]) -> dict[str, str]:
+    """uid → step path of the steps of one wizard's tree (in tree order, the root first)."""
+    by_path: dict[str, str] = {}
+    found = {}
+    for node in tree[1:]:
+        parent = by_path.get(node.path[: -node.steplen], "")
+        by_path[node.path] = f"{parent}/{node.slug}" if parent else node.slug
+        found[str(node.uid)] = by_path[node.path]
+    return found
 
 
 def link_entry(target: LinkTarget) -> dict[str, Any]:
@@ -453,6 +468,12 @@ def load(document: dict[str, Any], *, comment: str = "") -> Node:
             if node is not None:
                 claimed[node.pk] = step.node
 
+        # The file names steps by path; the database keeps them by uid (wizard/references.py).
+        paths = {str(step.node.uid): step.step_path for step in steps[1:]}
+        for step in steps:
+            for column in _columns(MARKDOWN_FIELDS):
+                setattr(step.node, column, references.to_uids(getattr(step.node, column) or "", paths))
+
         root = steps[0].node
         if wizard is None:
             root = Node.objects.add_root(instance=root)
@@ -477,6 +498,7 @@ def load(document: dict[str, Any], *, comment: str = "") -> Node:
         Node.objects.bulk_create([step.node for step in steps[1:] if not step.node.pk])
         for step in steps:
             reversion.add_to_revision(step.node)
+    references.reindex_wizard(root)
     return root
 
 

@@ -114,7 +114,9 @@ class Node(MP_Node):
             errors.setdefault("slug", []).append(_("Another step at this place already has the slug “%s”.") % self.slug)
         if references:
             wizard = parent.get_wizard() if parent else self
-            node_paths = set(wizard_step_paths(wizard)) if wizard.pk else set()
+            steps = wizard_step_paths(wizard) if wizard.pk else {}
+            # Editors write paths, the database keeps uids (wizard/references.py): either names a step.
+            node_paths = {*steps, *(str(node.uid) for node in steps.values())}
             link_keys = set(LinkTarget.objects.values_list("key", flat=True))
             for name in MARKDOWN_FIELDS:
                 for lang in settings.WIZARD_LANGUAGES:
@@ -193,26 +195,58 @@ class LinkTarget(models.Model):
         return destinations.destination(self.urls(), lang, no_page=self.no_page)
 
     def get_usages(self) -> list[tuple[Node, str]]:
-        """The steps whose body or note refer to this target, with the field columns that do."""
-        reference = f"{markdown.LINK_SCHEME}{self.key}"
-        query = Q()
-        for name in MARKDOWN_FIELDS:
-            for lang in settings.WIZARD_LANGUAGES:
-                query |= Q(**{f"{name}_{lang}__contains": reference})
-        usages = []
-        for node in Node.objects.filter(query).order_by("path"):
-            columns = [
-                f"{name}_{lang}"
-                for name in MARKDOWN_FIELDS
-                for lang in settings.WIZARD_LANGUAGES
-                if any(
-                    ref.kind == "link" and ref.target == self.key
-                    for ref in markdown.references(getattr(node, f"{name}_{lang}") or "")
-                )
-            ]
-            if columns:
-                usages.append((node, ", ".join(columns)))
-        return usages
+        """The steps whose body or note refer to this target, with the field columns that do (from the index)."""
+        found: dict[int, list[str]] = {}
+        for row in Reference.objects.filter(target_key=self.key).order_by("field", "language"):
+            column = f"{row.field}_{row.language}"
+            if column not in found.setdefault(row.source_id, []):
+                found[row.source_id].append(column)
+        nodes = Node.objects.filter(pk__in=found).order_by("path")
+        return [(node, ", ".join(found[node.pk])) for node in nodes]
+
+
+class Reference(models.Model):
+    """The reference index: one `link:` or `node:` reference in one field and language of a step's text.
+
+    Kept by the actions (wizard/references.py `reindex`), never by save(): "where used", the refusal to delete what
+    is referenced and the broken-reference check read it instead of scanning every text.
+    """
+
+    source = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="references")
+    field = models.CharField(max_length=20)
+    language = models.CharField(max_length=10)
+    target_uid = models.UUIDField(null=True, blank=True, db_index=True, help_text=_("The step referred to."))
+    target_key = models.CharField(max_length=80, blank=True, db_index=True, help_text=_("The link target's key."))
+    target_path = models.CharField(max_length=1000, blank=True, help_text=_("A step path that named no step."))
+
+    class Meta:
+        verbose_name = _("reference")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_uid__isnull=False, target_key="", target_path="")
+                | Q(target_uid__isnull=True, target_key__gt="", target_path="")
+                | Q(target_uid__isnull=True, target_key="", target_path__gt=""),
+                name="reference_one_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.target_key and f"link:{self.target_key}" or f"node:{self.target_uid or self.target_path}"
+        return f"{self.source} · {self.field} ({self.language}) → {target}"
+
+
+class Placement(models.Model):
+    """Where a step stood when a revision stored it: its parent, by identity (reversion meta, see cms.actions.steps).
+
+    Recovering a deleted step reads it: treebeard's stored `path` would by then name whichever step took its place.
+    """
+
+    revision = models.ForeignKey("reversion.Revision", on_delete=models.CASCADE, related_name="placements")
+    node_uid = models.UUIDField(db_index=True)
+    parent_uid = models.UUIDField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.node_uid} under {self.parent_uid}"
 
 
 class TranslationState(models.Model):

@@ -32,8 +32,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from wizard import exchange, markdown, translations
-from wizard.models import LinkTarget, Node, wizard_step_paths
+from wizard import exchange, markdown, references, translations
+from wizard.models import LinkTarget, Node
 from wizard.translations import MISSING, OUTDATED, UP_TO_DATE, Item
 
 XLIFF_NS = "urn:oasis:names:tc:xliff:document:1.2"
@@ -125,7 +125,11 @@ def export(wizard: Node, lang: str, *, everything: bool = False) -> bytes:
         f"{translations.language_name(lang)}. {MARKDOWN_HINT}"
     )
     body = ET.SubElement(file, "body")
+    paths = references.paths_by_uid(wizard)  # a translator reads and keeps node: references by step path
     for item in items:
+        source, translation = item.source, item.target
+        if item.is_markdown:
+            source, translation = references.to_paths(source, paths), references.to_paths(translation or "", paths)
         attributes = {"id": item.unit_id, "resname": f"{item.path or '/'}:{item.field}", "xml:space": "preserve"}
         attributes["extradata"] = HASH_PREFIX + translations.fingerprint(item.source)
         model_field = type(item.subject)._meta.get_field(f"{item.field}_{lang}")
@@ -134,10 +138,10 @@ def export(wizard: Node, lang: str, *, everything: bool = False) -> bytes:
         if item.status == UP_TO_DATE:
             attributes["approved"] = "yes"  # tools (Virtaal, Weblate, translate-toolkit) count only approved as done
         unit = ET.SubElement(body, "trans-unit", attributes)
-        ET.SubElement(unit, "source", {"xml:lang": translations.SOURCE_LANGUAGE}).text = _xml_text(item.source)
-        if item.target:
+        ET.SubElement(unit, "source", {"xml:lang": translations.SOURCE_LANGUAGE}).text = _xml_text(source)
+        if translation:
             target = ET.SubElement(unit, "target", {"xml:lang": lang, "state": STATES[item.status]})
-            target.text = _xml_text(item.target)
+            target.text = _xml_text(translation)
         ET.SubElement(unit, "note", {"from": TOOL}).text = _xml_text(_note(item, titles))
     ET.indent(root, space="  ")
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode").encode() + b"\n"
@@ -288,11 +292,13 @@ class Result:
         )
 
 
-def _check_text(item: Item, target: str, link_keys: set[str], node_paths: set[str]) -> list[str]:
-    """Why a new translation cannot be written, if it cannot."""
+def _check_text(item: Item, target: str, link_keys: set[str], paths: dict[str, str]) -> list[str]:
+    """Why a new translation cannot be written, if it cannot (`paths`: uid → step path of the wizard's steps)."""
     problems = exchange.text_problems(target)
+    node_paths = {*paths, *paths.values()}
     if item.is_markdown:
-        expected, found = translations.reference_counts(item.source), translations.reference_counts(target)
+        expected = translations.reference_counts(references.to_paths(item.source, paths))
+        found = translations.reference_counts(references.to_paths(target, paths))
         if expected != found:
             dropped = ", ".join(sorted((expected - found).elements()))
             added = ", ".join(sorted((found - expected).elements()))
@@ -333,7 +339,7 @@ def apply(
     report = translations.report(wizard)
     items = {item.unit_id: item for item in report.items if item.language == lang}
     link_keys = set(LinkTarget.objects.values_list("key", flat=True))
-    node_paths = set(wizard_step_paths(wizard))
+    paths = references.paths_by_uid(wizard)
     result = Result(wizard, lang, dry_run=dry_run)
     writes: list[tuple[Item, str]] = []
     confirms: list[Item] = []
@@ -352,6 +358,8 @@ def apply(
             )
             continue
         outcome = Outcome(unit.id, f"{item.where}, {item.field}", REFUSED, "")
+        # The file names steps by path, the database by uid (wizard/references.py).
+        text = references.to_uids(unit.target, paths) if item.is_markdown and unit.target else unit.target
         result.outcomes.append(outcome)
         current_hash = translations.fingerprint(item.source)
         if item.is_link and not may_change_links:
@@ -362,18 +370,18 @@ def apply(
             outcome.message = "source changed since export: the French text is not the one translated; export again"
         elif not (unit.target or "").strip():
             outcome.result, outcome.message = SKIPPED, "no translation in the file"
-        elif translations.fingerprint(unit.target) == translations.fingerprint(item.target):
+        elif translations.fingerprint(text) == translations.fingerprint(item.target):
             if item.status == OUTDATED and (unit.state in DONE_STATES or unit.approved):
                 outcome.result, outcome.message = CONFIRMED, "the translation is confirmed as still valid"
                 confirms.append(item)
             else:
                 outcome.result = UNCHANGED
                 outcome.message = "same translation as now" + (" (still outdated)" if item.status == OUTDATED else "")
-        elif problems := _check_text(item, unit.target, link_keys, node_paths):
+        elif problems := _check_text(item, text, link_keys, paths):
             outcome.message = "; ".join(problems)
         else:
             outcome.result, outcome.message = WRITTEN, f"translation {'added' if item.status == MISSING else 'updated'}"
-            writes.append((item, unit.target))
+            writes.append((item, text))
     if not dry_run and (writes or confirms):
         _write(writes, confirms, user=user, comment=comment or f"Imported translations ({lang}).")
     return result

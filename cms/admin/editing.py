@@ -10,14 +10,13 @@
 from datetime import datetime
 from typing import Any
 
-import reversion
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -26,8 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from reversion.models import Version
 
-from cms import workflow
-from wizard import tree
+from cms import actions, workflow
 from wizard.models import POSITION_FIELDS, Node
 
 LOCK_FIELD = "seen_version"
@@ -112,17 +110,12 @@ class EditingForm(forms.ModelForm):
         if self.errors or self.instance.pk is None or LOCK_FIELD not in self.fields:
             return
         seen = parse_datetime(self.data.get(LOCK_FIELD) or "")
-        model = type(self.instance)
-        # One conditional UPDATE checks and claims the row at once: of two saves made against the same
-        # version, the second finds the row changed (on PostgreSQL it waits for the first to commit).
-        claimed = seen is not None and model.objects.filter(pk=self.instance.pk, updated_at=seen).update(
-            updated_at=timezone.now()
-        )
-        if claimed:
+        # Report a conflict here, with what changed; the edit action refuses the stale save in any case.
+        if not actions.is_stale(self.instance, seen):
             return
         self.add_error(None, ValidationError(conflicts(self.instance, seen or timezone.now())))
         data = self.data.copy()
-        data[LOCK_FIELD] = _token(model.objects.get(pk=self.instance.pk))
+        data[LOCK_FIELD] = _token(type(self.instance).objects.get(pk=self.instance.pk))
         self.data = data
 
 
@@ -149,8 +142,27 @@ class EditingAdminMixin:
 
     def is_translator(self, request: HttpRequest) -> bool:
         """May change texts, but not add or delete (the Translators group's permissions)."""
-        opts = self.model._meta
-        return not request.user.has_perm(f"{opts.app_label}.add_{opts.model_name}")
+        return not actions.may_change_structure(request.user)
+
+    def seen_version(self, form: forms.Form) -> datetime | None:
+        """The version (`updated_at`) the form was opened on, for the edit action's stale-save check."""
+        return parse_datetime(form.data.get(LOCK_FIELD) or "") if LOCK_FIELD in form.fields else None
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions_ = super().get_actions(request)
+        if "delete_selected" in actions_:
+            _function, name, description = actions_["delete_selected"]
+            actions_["delete_selected"] = (type(self).delete_selected_refusable, name, description)
+        return actions_
+
+    def delete_selected_refusable(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """Django's bulk delete, through the delete action (which refuses what is still referenced)."""
+        try:
+            with transaction.atomic():
+                return delete_selected(self, request, queryset)
+        except actions.ActionError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return None
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
@@ -189,53 +201,12 @@ class NodeEditingMixin(EditingAdminMixin):
     translated_fields = ("title", "label", "body", "note")
     actions = ["submit_for_review"]
 
-    def move_node(self, request: HttpRequest) -> HttpResponse:
-        """Drag and drop: never for translators; for editors, recorded in the history like any save."""
-        if self.is_translator(request):
-            raise PermissionDenied
-        with reversion.create_revision():
-            response = super().move_node(request)
-            # Only a move that succeeded has a valid node id to look up.
-            moved = Node.objects.filter(pk=request.POST["node"]).first() if response.status_code == 200 else None
-            if moved is not None:
-                reversion.add_to_revision(moved)
-                reversion.set_user(request.user)
-                reversion.set_comment(_("Moved."))
-        return response
-
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         # treebeard 7 sets up its tree listing for GET only: a POST that shows the list again (an action the user
         # may not run, none selected) would crash on the missing attribute. Actions still see every step.
         if request.method == "POST" and not hasattr(request, "_treebeard_parent"):
             request._treebeard_parent = None
         return super().changelist_view(request, extra_context)
-
-    def get_actions(self, request: HttpRequest) -> dict:
-        actions = super().get_actions(request)
-        if "delete_selected" in actions:
-            _function, name, description = actions["delete_selected"]
-            actions["delete_selected"] = (type(self).delete_selected_steps, name, description)
-        return actions
-
-    def delete_selected_steps(self, request: HttpRequest, queryset: QuerySet[Node]) -> HttpResponse | None:
-        """Django's bulk delete, refused while a step that stays links to one that would go (as delete_view)."""
-        doomed: set[int] = set()
-        for node in queryset:
-            doomed.update(Node.objects.get_descendants(node, include_self=True).values_list("pk", flat=True))
-        blocked = []
-        for node in queryset:
-            staying = [step for step in tree.referrers(node) if step.pk not in doomed]
-            if staying:
-                names = ", ".join(f"“{step}”" for step in staying)
-                blocked.append(_("“%(step)s” is linked from %(names)s") % {"step": node, "names": names})
-        if blocked:
-            message = _("Nothing was deleted: %s. Change those links first.") % "; ".join(blocked)
-            self.message_user(request, message, messages.ERROR)
-            return None
-        return delete_selected(self, request, queryset)
-
-    def may_change_structure(self, request: HttpRequest) -> bool:
-        return not self.is_translator(request)
 
     def has_submit_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("cms.add_changerequest")
@@ -259,6 +230,6 @@ class LinkTargetEditingMixin(EditingAdminMixin):
 
     def revision_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None) -> Any:
         # A revert writes every field back, the key and the French texts included.
-        if self.is_translator(request):
+        if not actions.may_change_structure(request.user):
             raise PermissionDenied
         return super().revision_view(request, object_id, version_id, extra_context)

@@ -1,10 +1,11 @@
 from typing import Any
 
-import reversion
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import models
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -17,32 +18,50 @@ from reversion.models import Version
 from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
-from cms import audit
+from cms import actions
 from cms.admin.editing import LinkTargetEditingMixin, NodeEditingMixin
 from cms.admin.feedback import FeedbackSummaryMixin
 from cms.admin.linkcheck import LinkStatusMixin
 from cms.admin.translations import TranslationStatusMixin  # also registers the translation dashboard
-from wizard import history, tree
-from wizard.models import LinkTarget, Node
+from wizard.models import MARKDOWN_FIELDS, LinkTarget, Node
 
 URL_FIELD = {models.URLField: {"assume_scheme": "https"}}
+MARKDOWN_COLUMNS = [f"{name}_{lang}" for name in MARKDOWN_FIELDS for lang in settings.WIZARD_LANGUAGES]
 
 
 class NodeForm(MoveNodeForm):
-    """Treebeard's placement fields, plus the rules that depend on where the step ends up."""
+    """Treebeard's placement fields, plus the rules that depend on where the step ends up.
+
+    Texts show `node:` references by step path; the database keeps uids (the actions convert).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for column in MARKDOWN_COLUMNS:
+                if self.initial.get(column):
+                    self.initial[column] = actions.display_text(self.instance, self.initial[column])
 
     def _post_clean(self) -> None:
         super()._post_clean()
         reference = self.cleaned_data.get("treebeard_ref_node")
-        position = self.cleaned_data.get("treebeard_position", "")
-        parent = tree.parent_for(reference, position)
+        parent = actions.parent_for(reference, self.cleaned_data.get("treebeard_position", ""))
         try:
             if self.instance.pk is None:
                 self.instance.validate_placement(parent)
             elif reference is not None or self.instance.depth > 1:
-                tree.check_move(self.instance, parent)
+                actions.check_placement(self.instance, parent)
         except ValidationError as error:
             self._update_errors(error)
+        except actions.ActionError as error:
+            self.add_error(None, str(error))
+
+
+def placement(form: forms.Form) -> tuple[Node | None, str] | None:
+    """The place a form asks for, if it changes it: (reference step, treebeard position)."""
+    if not {"treebeard_position", "treebeard_ref_node"} & set(form.changed_data):
+        return None
+    return form.cleaned_data.get("treebeard_ref_node"), form.cleaned_data.get("treebeard_position") or "last-child"
 
 
 class MoveForm(forms.Form):
@@ -84,79 +103,86 @@ class NodeAdmin(
 
     @admin.display(description=_("referred to by"))
     def used_by(self, node: Node) -> str:
-        found = tree.referrers(node) if node.pk else []
+        found = actions.referrers(node)
         return format_html_join(", ", '<a href="{}">{}</a>', ((_change_url(step), step) for step in found)) or "–"
 
+    def save_form(self, request: HttpRequest, form: forms.Form, change: bool) -> Node:
+        # Placing and saving are the actions'; treebeard's form.save() would write already, commit=False or not.
+        return forms.ModelForm.save(form, commit=False)
+
     def save_model(self, request: HttpRequest, obj: Node, form: forms.Form, change: bool) -> None:
-        old_path = Node.objects.get(pk=obj.pk).get_step_path() if change else ""
-        super().save_model(request, obj, form, change)
-        self._follow_references(request, form.instance, old_path)
+        place = placement(form)
+        if not change:
+            reference, position = place or (None, "last-child")
+            actions.create_step(obj, user=request.user, reference=reference, position=position)
+            return
+        actions.edit_step(obj, user=request.user, seen=self.seen_version(form))
+        if place and place[0] is not None:
+            actions.move_step(obj, user=request.user, target=place[0], position=place[1])
+            obj.refresh_from_db()
 
-    def _follow_references(self, request: HttpRequest, node: Node, old_path: str) -> None:
-        node.refresh_from_db()
-        rewritten = tree.rewrite_references(node.get_wizard(), old_path, node.get_step_path())
-        if rewritten:
-            names = ", ".join(str(step) for step in rewritten)
-            messages.info(request, _("References to this step were updated in: %s.") % names)
-
-    @transaction.atomic
     def move_node(self, request: HttpRequest) -> HttpResponse:
-        """Drag and drop in the tree: check the move first, and keep references pointing at the moved step."""
+        """Drag and drop in the tree, through the move action."""
         form = MoveForm(request.POST)
         if not form.is_valid() or not self.has_change_permission(request, form.cleaned_data["node"]):
             return super().move_node(request)  # treebeard answers: 400 for bad ids ("abc"), 403 without the right
         node, target = form.cleaned_data["node"], form.cleaned_data["target"]
-        relation = "child" if request.POST.get("relation") == "child" else "left"
+        position = "last-child" if request.POST.get("relation") == "child" else "left"
         try:
-            tree.check_move(node, tree.parent_for(target, relation))
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return HttpResponseBadRequest(" ".join(error.messages))
-        old_path = node.get_step_path()
-        # One revision for the move and for the steps whose references follow it, so that both are versioned.
-        with reversion.create_revision():
-            response = super().move_node(request)
-            if response.status_code == 200:
-                self._follow_references(request, node, old_path)
-        return response
+            actions.move_step(node, user=request.user, target=target, position=position)
+        except actions.ActionError as error:
+            if error.code == "forbidden":
+                raise PermissionDenied(str(error)) from None
+            messages.error(request, str(error))
+            return HttpResponseBadRequest(str(error))
+        messages.info(request, _("Moved “%(node)s”.") % {"node": node})
+        return HttpResponse("OK")
 
     def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None) -> HttpResponse:
         node = self.get_object(request, object_id)
-        found = tree.referrers(node) if node else []
-        if found and request.method == "POST":
-            messages.error(request, _("This step is still linked from other steps; change those links first."))
-            return HttpResponseRedirect(request.path)
         refusal = _("This step cannot be deleted: other steps link to it (or to a step below it). Change those first:")
-        return super().delete_view(request, object_id, _refused_context(extra_context, found, refusal))
+        context = _refused_context(extra_context, actions.referrers(node) if node else [], refusal)
+        try:
+            return super().delete_view(request, object_id, context)
+        except actions.ActionError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(request.path)
 
-    # Revert and recover restore content, never position (wizard/history.py says why).
+    def delete_model(self, request: HttpRequest, obj: Node) -> None:
+        actions.delete_step(obj, user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Node]) -> None:
+        actions.delete_steps(queryset, user=request.user)
+
+    # Revert and recover restore content, never position (cms/actions/steps.py says why).
     def revision_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None) -> Any:
         node = self.object_or_404(request, object_id)
         version = get_object_or_404(Version.objects.get_for_model(Node), pk=version_id, object_id=str(node.pk))
-        if not self.has_change_permission(request, node) or not self.may_change_structure(request):
+        if not self.has_change_permission(request, node):
             raise PermissionDenied
-        return self._confirm_history(request, version, node, history.revert, _("Revert “%s”") % node)
+        return self._confirm_history(request, version, node, _("Revert “%s”") % node)
 
     def recover_view(self, request: HttpRequest, version_id: str, extra_context: Any = None) -> Any:
         if not self.has_add_permission(request):
             raise PermissionDenied
         version = get_object_or_404(Version.objects.get_deleted(Node), pk=version_id)
-        return self._confirm_history(request, version, None, history.recover, _("Recover “%s”") % version.object_repr)
+        return self._confirm_history(request, version, None, _("Recover “%s”") % version.object_repr)
 
-    def _confirm_history(
-        self, request: HttpRequest, version: Version, node: Node | None, action: Any, title: str
-    ) -> Any:
+    def _confirm_history(self, request: HttpRequest, version: Version, node: Node | None, title: str) -> Any:
+        root = None if node else actions.wizard_root_for(version)
         if request.method == "POST":
             try:
-                with transaction.atomic():
-                    node = action(version, user=request.user)
-                    done = "revert" if action is history.revert else "recover"
-                    details = {"version": version.pk, "saved_at": version.revision.date_created.isoformat()}
-                    audit.record(node.get_wizard(), done, user=request.user, obj=node, details=details)
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
+                if node is not None:
+                    node = actions.revert_step(version, user=request.user)
+                else:
+                    under = root if request.POST.get("under") == "root" else None
+                    node = actions.recover_step(version, user=request.user, parent=under)
+            except actions.ActionError as error:
+                if error.code == "forbidden":
+                    raise PermissionDenied(str(error)) from None
+                self.message_user(request, str(error), messages.ERROR)
             else:
-                messages.success(request, _("Done: “%s” has the content of that version again.") % node)
+                self.message_user(request, _("Done: “%s” has the content of that version again.") % node)
                 return HttpResponseRedirect(_change_url(node))
         context = {
             **self.admin_site.each_context(request),
@@ -164,7 +190,9 @@ class NodeAdmin(
             "title": title,
             "version": version,
             "node": node,
-            "changes": history.changes(version, node),
+            "changes": actions.changes(version, node),
+            # Recovering a step whose former parent is gone too: offer the wizard's root instead.
+            "root": root if node is None and actions.former_parent(version) is None else None,
         }
         return TemplateResponse(request, "admin/wizard/node/history_confirm.html", context)
 
@@ -201,19 +229,27 @@ class LinkTargetAdmin(
         )
         return format_html("<ul>{}</ul>", rows) if rows else _("not used by any step")
 
-    # A link target that steps still use cannot go: their bodies would point at nothing.
+    def save_form(self, request: HttpRequest, form: forms.Form, change: bool) -> LinkTarget:
+        return form.save(commit=False)
+
+    def save_model(self, request: HttpRequest, obj: LinkTarget, form: forms.Form, change: bool) -> None:
+        if change:
+            actions.edit_link_target(obj, user=request.user, seen=self.seen_version(form))
+        else:
+            actions.create_link_target(obj, user=request.user)
+
     def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None) -> HttpResponse:
         target = self.get_object(request, object_id)
-        found = target.get_usages() if target else []
-        if found and request.method == "POST":
-            messages.error(request, _("This link target is still used by steps; change those links first."))
-            return HttpResponseRedirect(request.path)
+        steps = [step for step, _columns in target.get_usages()] if target else []
         refusal = _("This link target cannot be deleted: steps still link to it. Change those links first:")
-        steps = [step for step, _columns in found]
-        return super().delete_view(request, object_id, _refused_context(extra_context, steps, refusal))
+        try:
+            return super().delete_view(request, object_id, _refused_context(extra_context, steps, refusal))
+        except actions.ActionError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    def delete_model(self, request: HttpRequest, obj: LinkTarget) -> None:
+        actions.delete_link_target(obj, user=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
-        used = [target.key for target in queryset if target.get_usages()]
-        if used:
-            messages.error(request, _("Not deleted, still used by steps: %s.") % ", ".join(used))
-        super().delete_queryset(request, queryset.exclude(key__in=used))
+        actions.delete_link_targets(queryset, user=request.user)

@@ -18,6 +18,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from cms import actions
 from wizard import translations, xliff
 from wizard.models import Node, TranslationState
 
@@ -55,15 +56,11 @@ class NeedsTranslationFilter(admin.SimpleListFilter):
 
 
 class TranslationStatusMixin:
-    """For the admin of a translated model: record translation states on save, show them on the form."""
+    """For the admin of a translated model: show translation states on the form (the actions record them)."""
 
     class Media:
         js = ("wizard/translation-status.js",)
         css = {"all": ("wizard/translation-status.css",)}
-
-    def save_model(self, request: HttpRequest, obj: Model, form: forms.Form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        translations.record_form(obj, form.changed_data, user=request.user)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> tuple[str, ...]:
         return (*super().get_readonly_fields(request, obj), "translation_status")
@@ -248,21 +245,19 @@ class TranslationDashboardAdmin(admin.ModelAdmin):
         upload = form.cleaned_data["file"]
         try:
             document = xliff.read(upload.read())
-            if document.wizard_slug != wizard.slug:
-                other = document.wizard_slug
-                raise xliff.XliffError(
-                    [f"This file is for the wizard “{other}”, not “{wizard.slug}”: nothing imported."]
-                )
-            result = xliff.apply(
+            result = actions.import_translations(
                 document,
                 user=request.user,
+                wizard=wizard,
                 dry_run=form.cleaned_data["dry_run"],
                 comment=f"Imported translations from {upload.name}",
-                may_change_links=request.user.has_perm("wizard.change_linktarget"),
             )
         except xliff.XliffError as error:
             for problem in error.problems:
                 messages.error(request, problem)
+            return self.dashboard_view(request, wizard_id, import_form=form)
+        except actions.ActionError as error:
+            messages.error(request, str(error))
             return self.dashboard_view(request, wizard_id, import_form=form)
         level = messages.WARNING if result.refused else messages.SUCCESS
         messages.add_message(request, level, result.summary())

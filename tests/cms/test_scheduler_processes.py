@@ -30,7 +30,8 @@ ChangeRequest.objects.update(publish_at=timezone.now() - timedelta(seconds=1))
 """
 REPORT = """
 from cms.models import AuditEntry, LiveRelease
-print(AuditEntry.objects.filter(action="publish").count(), LiveRelease.objects.get().release.number)
+published = AuditEntry.objects.filter(action="publish", change_request__isnull=False)  # not the import's
+print(published.count(), LiveRelease.objects.get().release.number)
 """
 
 

@@ -270,6 +270,48 @@ def test_a_scheduled_change_whose_base_was_replaced_is_superseded_not_published(
     assert releases.live_release(live_wizard) == newer
 
 
+def test_a_scheduled_change_that_cannot_go_live_is_marked_failed_and_its_people_told(
+    live_wizard, editor, reviewer, django_capture_on_commit_callbacks
+):
+    factories.edit(live_wizard, "", editor, slug="renamed")
+    change = workflow.submit(live_wizard, author=editor)
+    at = timezone.now() + timedelta(hours=2)
+    workflow.approve(change, reviewer=reviewer, publish_at=at)
+    factories.edit(live_wizard, "", editor, slug="demo")
+    factories.publish(factories.make_wizard("renamed"))  # meanwhile, another wizard went live at that address
+    with django_capture_on_commit_callbacks(execute=True):
+        assert workflow.publish_scheduled(now=at + timedelta(minutes=1)) == []
+    change.refresh_from_db()
+    assert change.status == Status.FAILED
+    assert "“renamed” belongs to another live wizard" in change.failure
+    entry = AuditEntry.objects.get(action="fail")
+    assert (entry.change_request, entry.comment) == (change, change.failure)
+    told = [message for message in mail.outbox if "could not be published" in message.subject]
+    assert len(told) == 1
+    assert sorted(told[0].to) == sorted([editor.email, reviewer.email])
+    assert change.failure in told[0].body
+    # Not tried again, and not silently: nothing more is written at the next run.
+    assert workflow.publish_scheduled(now=at + timedelta(minutes=2)) == []
+    assert AuditEntry.objects.filter(action="fail").count() == 1
+
+
+def test_two_wizards_cannot_go_live_under_one_address(db, reviewer):
+    first, second = (
+        releases.create(factories.make_wizard(slug), snapshot=same_address(slug), user=None)
+        for slug in ("first", "second")
+    )
+    workflow.rollback(first.wizard, release=first, user=reviewer)
+    with pytest.raises(WorkflowError, match="“same” belongs to another live wizard"):
+        workflow.rollback(second.wizard, release=second, user=reviewer)
+    assert LiveRelease.objects.get(slug="same").release == first
+
+
+def same_address(slug: str) -> dict:
+    snapshot = releases.freeze(Node.objects.get(slug=slug, depth=1))
+    snapshot["wizard"]["slug"] = snapshot["end"] = "same"
+    return snapshot
+
+
 def test_a_reviewer_may_publish_a_scheduled_change_early(change, live_wizard, reviewer, editor):
     workflow.approve(change, reviewer=reviewer, publish_at=timezone.now() + timedelta(days=1))
     with pytest.raises(WorkflowError, match="is for the Reviewers"):
@@ -405,7 +447,7 @@ def test_rolling_forward_withdraws_nobodys_work(change, live_wizard, release, re
 
 
 def test_the_audit_log_refuses_updates(change):
-    entry = AuditEntry.objects.get()
+    entry = AuditEntry.objects.get(action="submit")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEntry.objects.filter(pk=entry.pk).update(comment="rewritten")
     entry.refresh_from_db()
@@ -471,7 +513,7 @@ def test_two_reviewers_approving_at_once_publish_once(roles):
     factories.edit(wizard, "contact", editor, title_fr="Contactez-nous")
     change = workflow.submit(wizard, author=editor)
     outcomes = run_at_once(*(lambda r=r: workflow.approve(change, reviewer=r) for r in reviewers))
-    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["Release", "WorkflowError"]
+    assert sorted(isinstance(outcome, WorkflowError) for outcome in outcomes) == [False, True]
     assert Release.objects.count() == 2
     assert AuditEntry.objects.filter(action="publish").count() == 1
 
@@ -491,3 +533,17 @@ def test_two_schedulers_at_once_publish_once(roles):
     assert sorted(len(outcome) for outcome in outcomes) == [0, 1]
     assert AuditEntry.objects.filter(action="publish").count() == 1
     assert releases.live_release(wizard) == release
+
+
+@needs_row_locks
+@pytest.mark.django_db(transaction=True)
+def test_two_wizards_going_live_under_one_address_at_once_get_a_clear_refusal(roles):
+    reviewer = factories.make_user("reviewer", "Reviewers")
+    made = [releases.create(factories.make_wizard(slug), snapshot=same_address(slug), user=None) for slug in ("a", "b")]
+    outcomes = run_at_once(*(lambda r=r: workflow.rollback(r.wizard, release=r, user=reviewer) for r in made))
+    refused = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+    assert len(refused) == 1, outcomes
+    assert isinstance(refused[0], WorkflowError), refused[0]
+    assert "belongs to another live wizard" in str(refused[0])
+    assert LiveRelease.objects.filter(slug="same").count() == 1
+    assert AuditEntry.objects.filter(action="rollback").count() == 1

@@ -7,9 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from reversion.models import Version
 
-from cms import releases
+from cms import actions, releases
 from tests import factories
-from wizard import exchange, history, translations
+from wizard import exchange, translations
 from wizard.models import LinkTarget, Node, TranslationState, wizard_step_paths
 from wizard.translations import MISSING, OUTDATED, UP_TO_DATE
 
@@ -226,7 +226,7 @@ def test_reverting_a_step_brings_its_translations_back_up_to_date(wizard, admin_
     translations.record_form(step, ["title_fr", "title_nl"], user=admin_user)
     edit(step, title_fr="Citoyen ou citoyenne")
     assert statuses(wizard)["profiles/citizen", "title", "nl"] == OUTDATED
-    history.revert(imported, user=admin_user)
+    actions.revert_step(imported, user=admin_user)
     assert statuses(wizard)["profiles/citizen", "title", "nl"] == UP_TO_DATE
 
 

@@ -233,7 +233,7 @@ def test_the_commands_round_trip_with_exit_codes(wizard, tmp_path):
     targets = {unit_id: "Übersetzt" for unit_id in units(data) if not unit_id.endswith(("/body", "/url"))}
     path.write_bytes(fill(data, targets))
     out = StringIO()
-    translator = factories.make_user("translator")
+    translator = factories.make_user("translator", "Translators")
     call_command("importtranslations", str(path), "--user", "translator", stdout=out)
     assert TranslationState.objects.get(node=step, field="title", language="de").updated_by == translator
     assert f"written   {step.uid}/title" in out.getvalue()

@@ -25,8 +25,8 @@ from wizard.models import (
 SOURCE_LANGUAGE = settings.MODELTRANSLATION_DEFAULT_LANGUAGE  # French: what every other language translates
 UP_TO_DATE, MISSING, OUTDATED = "up-to-date", "missing", "outdated"
 STATUS_LABELS = {UP_TO_DATE: "up to date", MISSING: "missing", OUTDATED: "outdated"}
-# Moving a step rewrites node: references in every language at once (wizard/tree.py): that is not a change of the
-# text to translate, so the fingerprint leaves node: targets out.
+# A node: target is stored by uid and shown by path (wizard/references.py): either way it is not text to translate,
+# so the fingerprint leaves node: targets out.
 _NODE_TARGET = re.compile(r"\]\(\s*<?node:[^)\s>]*")
 
 

@@ -4,6 +4,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from cms import actions
 from wizard import xliff
 
 
@@ -30,15 +31,15 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"No user “{options['user']}”.", returncode=2)
         try:
-            result = xliff.import_bytes(
-                path.read_bytes(),
-                user=user,
-                dry_run=options["dry_run"],
-                comment=f"Imported translations from {path.name}",
+            document = xliff.read(path.read_bytes())
+            result = actions.import_translations(
+                document, user=user, dry_run=options["dry_run"], comment=f"Imported translations from {path.name}"
             )
         except xliff.XliffError as error:
             lines = "\n".join(f"  - {problem}" for problem in error.problems)
             raise CommandError(f"{path}: nothing was imported.\n{lines}", returncode=2) from None
+        except actions.ActionError as error:
+            raise CommandError(f"{path}: nothing was imported.\n  - {error}", returncode=2) from None
         for outcome in result.outcomes:
             if options["verbosity"] > 1 or outcome.result in (xliff.REFUSED, xliff.WRITTEN, xliff.CONFIRMED):
                 self.stdout.write(str(outcome))

@@ -85,29 +85,35 @@ def test_adding_a_step_with_a_sibling_slug_is_refused(admin_client, wizard):
     assert Node.objects.count() == 8
 
 
-def test_renaming_a_step_rewrites_the_references_to_it(admin_client, wizard):
+def test_renaming_a_step_keeps_the_references_to_it_without_rewriting_them(admin_client, wizard):
     apply = step(wizard, "profiles/citizen/apply")
+    stored = step(wizard, "profiles/citizen/renew").body_fr
     response = admin_client.post(change_url(apply), form_data(admin_client, change_url(apply), slug="request"))
     assert response.status_code == 302
     renew = step(wizard, "profiles/citizen/renew")
-    assert renew.body_fr == "Voir [demander](node:profiles/citizen/request)."
+    assert renew.body_fr == stored == f"Voir [demander](node:{apply.uid})."
+    form = admin_client.get(change_url(renew)).context["adminform"].form
+    assert form.initial["body_fr"] == "Voir [demander](node:profiles/citizen/request)."
 
 
 def test_drag_and_drop_keeps_references_and_a_sound_tree(admin_client, wizard):
     renew, company = step(wizard, "profiles/citizen/renew"), step(wizard, "profiles/company")
     contact = step(wizard, "contact")
-    contact.body_fr = "[Renouveler](node:profiles/citizen/renew)"
-    contact.save()
+    admin_client.post(
+        change_url(contact),
+        form_data(admin_client, change_url(contact), body_fr="[Renouveler](node:profiles/citizen/renew)"),
+    )
+    versions = Version.objects.get_for_object(contact).count()
     response = admin_client.post(
         "/admin/wizard/node/move/", {"node": renew.pk, "target": company.pk, "relation": "child"}
     )
     assert response.status_code == 200
-    assert step(wizard, "contact").body_fr == "[Renouveler](node:profiles/company/renew)"
+    assert step(wizard, "contact").body_fr == f"[Renouveler](node:{renew.uid})"  # not rewritten, not versioned again
+    assert Version.objects.get_for_object(contact).count() == versions
+    form = admin_client.get(change_url(contact)).context["adminform"].form
+    assert form.initial["body_fr"] == "[Renouveler](node:profiles/company/renew)"
     assert all(not problems for problems in Node.objects.find_problems())
-    # The rewritten step is versioned with the move, as any other save.
-    latest = Version.objects.get_for_object(contact).first()
-    assert latest.field_dict["body_fr"] == "[Renouveler](node:profiles/company/renew)"
-    assert latest.revision == Version.objects.get_for_object(renew).first().revision
+    assert Version.objects.get_for_object(renew).first().revision.comment
 
 
 def test_drag_and_drop_cannot_put_two_siblings_with_one_slug(admin_client, wizard):
@@ -239,6 +245,24 @@ def test_an_unused_link_target_can_be_deleted(admin_client, wizard):
         "/admin/wizard/linktarget/", {"action": "delete_selected", "_selected_action": [unused.pk], "post": "yes"}
     )
     assert not LinkTarget.objects.filter(key="unused").exists()
+
+
+def test_a_refusal_is_shown_in_the_editors_language(admin_client, wizard):
+    apply = step(wizard, "profiles/citizen/apply")
+    url = f"/admin/wizard/node/{apply.pk}/delete/"
+    response = admin_client.post(url, {"post": "yes"}, follow=True, HTTP_ACCEPT_LANGUAGE="nl")
+    assert "wordt nog gelinkt vanuit andere stappen" in response.content.decode()
+    assert Node.objects.filter(pk=apply.pk).exists()
+
+
+def test_a_step_whose_parent_is_gone_too_is_offered_the_wizard_root(admin_client, wizard):
+    company, apply = step(wizard, "profiles/company"), step(wizard, "profiles/company/apply")
+    admin_client.post(f"/admin/wizard/node/{company.pk}/delete/", {"post": "yes"})
+    version = Version.objects.get_deleted(Node).get(object_id=str(apply.pk))
+    url = f"/admin/wizard/node/recover/{version.pk}/"
+    assert "The step this one stood under is gone too" in admin_client.get(url).content.decode()
+    assert admin_client.post(url, {"under": "root"}).status_code == 302
+    assert step(wizard, "apply").pk == apply.pk
 
 
 def test_editors_say_in_the_admin_that_a_language_has_no_page(admin_client, wizard):

@@ -190,8 +190,8 @@ def test_reviewers_read_the_audit_log_and_nobody_changes_it(client, reviewer, ch
     client.force_login(reviewer)
     listing = client.get(reverse("admin:cms_auditentry_changelist"))
     assert listing.status_code == 200
-    entry = AuditEntry.objects.get()
-    assert list(listing.context["cl"].result_list) == [entry]
+    entry = AuditEntry.objects.get(action="submit")
+    assert entry in list(listing.context["cl"].result_list)
     for admin_user_client in (client, admin_client):
         assert admin_user_client.get(reverse("admin:cms_auditentry_add")).status_code == 403
         assert (
