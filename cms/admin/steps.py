@@ -22,6 +22,7 @@ from cms.admin.editing import LinkTargetEditingMixin, NodeEditingMixin
 from cms.admin.feedback import FeedbackSummaryMixin
 from cms.admin.linkcheck import LinkStatusMixin
 from cms.admin.translations import TranslationStatusMixin  # also registers the translation dashboard
+from cms.admin.wizardmap import WizardMapMixin
 from wizard import history, tree
 from wizard.models import LinkTarget, Node
 
@@ -58,6 +59,7 @@ class NodeAdmin(
     LinkStatusMixin,
     TranslationStatusMixin,
     FeedbackSummaryMixin,
+    WizardMapMixin,
     TreeAdmin,
     TabbedTranslationAdmin,
     VersionAdmin,

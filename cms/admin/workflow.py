@@ -100,6 +100,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             and request.user.has_perm("cms.publish_release"),
             "form": form,
             "preview_url": reverse("cms:preview", args=["fr", slug]),
+            "map_url": reverse("admin:wizard_node_map", args=[change.wizard_id]) + f"?change={change.pk}",
             "preview_link": request.build_absolute_uri(
                 reverse("cms:preview", args=["fr", slug]) + f"?token={preview.make_token(change.wizard)}"
             ),
@@ -177,7 +178,16 @@ class ReleaseAdmin(RecordAdmin):
     list_display = ("__str__", "wizard", "number", "published_at", "published_by", "note", "is_live")
     list_filter = (("wizard", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("wizard", "published_by")
-    readonly_fields = ("wizard", "number", "published_at", "published_by", "note", "content_hash", "steps")
+    readonly_fields = (
+        "wizard",
+        "number",
+        "published_at",
+        "published_by",
+        "note",
+        "content_hash",
+        "steps",
+        "wizard_map",
+    )
     exclude = ("snapshot",)
     actions = ["make_live_again"]
 
@@ -192,6 +202,11 @@ class ReleaseAdmin(RecordAdmin):
     def steps(self, release: Release) -> str:
         count = sum(1 for _ in exchange.walk(release.snapshot["wizard"]))
         return format_html("{} · <a href='?wizard__id__exact={}'>{}</a>", count, release.wizard_id, _("all releases"))
+
+    @admin.display(description=_("map"))
+    def wizard_map(self, release: Release) -> str:
+        url = reverse("admin:wizard_node_map", args=[release.wizard_id]) + f"?release={release.number}"
+        return format_html('<a href="{}">{}</a>', url, _("Map of this release"))
 
     @admin.action(description=_("Make the selected release live again (roll back)"), permissions=["rollback"])
     def make_live_again(self, request: HttpRequest, queryset: QuerySet[Release]) -> None:
