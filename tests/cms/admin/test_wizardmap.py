@@ -57,6 +57,7 @@ def test_the_map_of_a_release_and_of_a_change_request(admin_client, live_wizard,
 
 def test_links_to_the_map_from_the_tree_the_review_and_the_release(admin_client, live_wizard, admin_user):
     assert map_url(live_wizard).encode() in admin_client.get("/admin/wizard/node/").content
+    assert f'href="{map_url(live_wizard)}"'.encode() in admin_client.get("/admin/").content
     release = live_wizard.releases.get()
     assert (
         f"{map_url(live_wizard)}?release=1".encode()
