@@ -6,7 +6,7 @@ translation states, the link checker's results and the visitors' feedback.
 """
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,9 +20,8 @@ from wizard.models import MARKDOWN_FIELDS, NODE_TEXT_FIELDS, Feedback, Translati
 
 TREE, CROSS, EXTERNAL = "tree", "cross", "external"  # the kinds of edge
 ADDED, CHANGED, MOVED = "added", "changed", "moved"  # how a step differs from the snapshot it is compared with
-# Above this many steps, a map opens folded below FOLD_DEPTH: 500 boxes at once are a wall, not a map.
+# Above this many steps, a map opens with its deeper branches folded: 500 boxes at once are a wall, not a map.
 FOLD_ABOVE = 80
-FOLD_DEPTH = 3  # the wizard is depth 1, its first steps 2: their children show, grandchildren wait for a click
 
 # Layout, in SVG user units.
 BOX_WIDTH, BOX_HEIGHT = 250, 46
@@ -281,10 +280,16 @@ def search(found: Map, query: str) -> list[str]:
 
 
 def default_folds(found: Map) -> set[str]:
-    """The steps folded when nobody asked: none on a small map; on a large one, those at FOLD_DEPTH with children."""
+    """The steps folded when nobody asked: none on a map of up to FOLD_ABOVE steps; on a larger one, the steps with
+    children at the deepest level down to which at most FOLD_ABOVE steps show (the wizard's own children at least)."""
     if len(found.steps) <= FOLD_ABOVE:
         return set()
-    return {step.uid for step in found.steps.values() if step.depth == FOLD_DEPTH and step.children}
+    per_depth = Counter(step.depth for step in found.steps.values())
+    depth, shown_steps = 2, per_depth[1] + per_depth[2]
+    while depth + 1 in per_depth and shown_steps + per_depth[depth + 1] <= FOLD_ABOVE:
+        depth += 1
+        shown_steps += per_depth[depth]
+    return {step.uid for step in found.steps.values() if step.depth == depth and step.children}
 
 
 def lay_out(found: Map, *, folded: set[str]) -> None:

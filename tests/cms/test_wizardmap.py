@@ -133,6 +133,18 @@ def test_a_folded_branch_hides_its_steps_and_its_edges_end_on_it(wizard):
     assert not [line for line in wizardmap.lines(found, highlighted=set()) if line.kind == wizardmap.CROSS]
 
 
+def test_a_small_map_opens_with_nothing_folded(wizard):
+    assert wizardmap.default_folds(wizardmap.build(releases.freeze(wizard))) == set()
+
+
+def test_a_large_map_folds_as_deep_as_it_stays_readable(db):
+    tasks = [factories.step(f"t{m}") for m in range(6)]
+    branches = [factories.step(f"b{n}", "choice", [factories.step("c", "choice", tasks)]) for n in range(30)]
+    found = wizardmap.build(releases.freeze(factories.make_wizard("deep", children=branches)))
+    folds = wizardmap.default_folds(found)
+    assert {found.steps[uid].path for uid in folds} == {f"b{n}/c" for n in range(30)}  # 1 + 30 + 30 steps show
+
+
 def test_a_large_map_opens_folded_and_search_finds_steps_by_title_or_path(db):
     branches = [
         factories.step(f"b{n}", "choice", [factories.step(f"c{m}", "choice", [factories.step("t")]) for m in range(9)])
@@ -142,9 +154,10 @@ def test_a_large_map_opens_folded_and_search_finds_steps_by_title_or_path(db):
     found = wizardmap.build(releases.freeze(big))
     assert len(found.steps) > wizardmap.FOLD_ABOVE
     folds = wizardmap.default_folds(found)
-    assert {found.steps[uid].depth for uid in folds} == {wizardmap.FOLD_DEPTH}
+    # 1 + 9 steps down to the branches; 81 more at the next level would make more than FOLD_ABOVE.
+    assert {found.steps[uid].path for uid in folds} == {f"b{n}" for n in range(9)}
     wizardmap.lay_out(found, folded=folds)
-    assert sum(step.visible for step in found.steps.values()) == 1 + 9 + 81
+    assert sum(step.visible for step in found.steps.values()) == 1 + 9
     assert [found.steps[uid].path for uid in wizardmap.search(found, "B3/C4")] == ["b3/c4", "b3/c4/t"]
     assert wizardmap.search(found, "  ") == []
 
