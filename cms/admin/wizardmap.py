@@ -84,6 +84,7 @@ class WizardMapMixin:
             wizard=wizard,
             live=live,
             draft_url=map_url(wizard.pk),
+            is_draft=not source,
         )
         return TemplateResponse(request, "admin/wizard/node/map.html", context)
 

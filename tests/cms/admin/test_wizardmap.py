@@ -49,6 +49,7 @@ def test_the_map_of_a_release_and_of_a_change_request(admin_client, live_wizard,
     assert "Nouveau contact" not in release_page
     change_page = admin_client.get(map_url(live_wizard, f"?change={change.pk}")).content.decode()
     assert "Nouveau contact" in change_page
+    assert f'href="{map_url(live_wizard)}">Map of the draft' in change_page
     assert "changed in this version" in change_page
     assert "Edit this step" not in admin_client.get(map_url(live_wizard, "?release=1&step=x")).content.decode()
     assert admin_client.get(map_url(live_wizard, "?release=9")).status_code == 404
