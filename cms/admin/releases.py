@@ -10,11 +10,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from cms import audit, releases, review, workflow
+from cms.admin.wizardmap import map_url
 from cms.models import AuditEntry, ChangeRequest, LiveRelease, Release
 from wizard.models import Node
 
@@ -51,13 +52,6 @@ def _side(value: str, wizard: Node | None = None) -> tuple[str, dict[str, Any] |
         raise Http404(_("Compare releases by their ids, or with “draft”."))
     release = get_object_or_404(Release.objects.select_related("wizard"), pk=value)
     return str(_("release #%d") % release.number), release.snapshot, release
-
-
-def _map_url(release: Release) -> str | None:
-    try:  # the wizard map, where it is installed
-        return reverse("admin:wizard-map-release", args=[release.pk])
-    except NoReverseMatch:
-        return None
 
 
 @admin.register(Release)
@@ -118,7 +112,7 @@ class ReleaseAdmin(RecordAdmin):
             summary=review.summary(changes),
             others=wizard.releases.exclude(pk=release.pk).order_by("-number"),
             preview_url=reverse("cms:preview-release", args=[release.pk, "fr"]),
-            map_url=_map_url(release),
+            map_url=map_url(release.wizard_id, release=release.number),
             can_rollback=request.user.has_perm("cms.publish_release") and (live is None or live.pk != release.pk),
         )
         return TemplateResponse(request, "admin/cms/release/release.html", context)

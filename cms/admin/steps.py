@@ -23,6 +23,7 @@ from cms.admin.editing import LinkTargetEditingMixin, NodeEditingMixin
 from cms.admin.feedback import FeedbackSummaryMixin
 from cms.admin.linkcheck import LinkStatusMixin
 from cms.admin.translations import TranslationStatusMixin  # also registers the translation dashboard
+from cms.admin.wizardmap import WizardMapMixin
 from wizard.models import MARKDOWN_FIELDS, LinkTarget, Node
 
 URL_FIELD = {models.URLField: {"assume_scheme": "https"}}
@@ -77,6 +78,7 @@ class NodeAdmin(
     LinkStatusMixin,
     TranslationStatusMixin,
     FeedbackSummaryMixin,
+    WizardMapMixin,
     TreeAdmin,
     TabbedTranslationAdmin,
     VersionAdmin,

@@ -97,6 +97,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             and request.user.has_perm("cms.publish_release"),
             "form": form,
             "preview_url": reverse("cms:preview", args=["fr", slug]),
+            "map_url": reverse("admin:wizard_node_map", args=[change.wizard_id]) + f"?change={change.pk}",
             "preview_link": request.build_absolute_uri(
                 reverse("cms:preview", args=["fr", slug]) + f"?token={preview.make_token(change.wizard)}"
             ),

@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from cms.models import ChangeRequest
 from cms.workflow import wizard_states
+from wizard.models import Node
 
 register = template.Library()
 
@@ -24,3 +25,10 @@ def waiting_for(user: AbstractBaseUser) -> dict[str, Any]:
         own = list(mine.order_by("-submitted_at")[:5])
         drafts = [state for state in wizard_states() if state["has_draft_changes"] and not state["pending"]]
     return {"to_review": to_review, "scheduled": scheduled, "own": own, "drafts": drafts, "user": user}
+
+
+@register.inclusion_tag("admin/wizard/node/map_list.html")
+def wizard_maps(user: AbstractBaseUser) -> dict[str, Any]:
+    """Each wizard with a link to its map, for whoever may see the steps (one query)."""
+    wizards = list(Node.objects.wizards().only("pk", "slug", "title")) if user.has_perm("wizard.view_node") else []
+    return {"wizards": wizards}
