@@ -6,13 +6,23 @@ import pytest
 from reversion.models import Version
 
 from tests import factories
-from wizard.models import LinkTarget, Node, TranslationState
+from wizard import references
+from wizard.models import LinkTarget, Node, Reference, TranslationState
 
 
 def database_rows() -> dict[str, list[dict[str, Any]]]:
-    """Every row a wizard is made of, without what differs by construction (ids, uids, times)."""
+    """Every row a wizard is made of, without what differs by construction (ids, uids, times); `node:` references,
+    stored by uid, are read by path."""
+    paths = {uid: path for wizard in Node.objects.wizards() for uid, path in references.paths_by_uid(wizard).items()}
+    nodes = list(Node.objects.order_by("path").values(*_columns(Node, "id", "uid", "updated_at")))
+    for row in nodes:
+        row.update({name: references.to_paths(value, paths) for name, value in row.items() if isinstance(value, str)})
+    index = Reference.objects.values_list(
+        "source__path", "field", "language", "target_uid", "target_key", "target_path"
+    )
     return {
-        "nodes": list(Node.objects.order_by("path").values(*_columns(Node, "id", "uid", "updated_at"))),
+        "nodes": nodes,
+        "references": sorted((*row[:3], paths.get(str(row[3]), ""), *row[4:]) for row in index),
         "links": list(LinkTarget.objects.order_by("key").values(*_columns(LinkTarget, "id", "updated_at"))),
         "states": list(
             TranslationState.objects.order_by("node__path", "link_target__key", "field", "language").values(
@@ -43,6 +53,7 @@ def test_make_wizard_writes_the_rows_the_importer_writes(db, kwargs):
     factories.import_wizard(**kwargs)
     assert database_rows() == light
     assert light["states"]  # the comparison is not between two empty tables
+    assert light["references"] or "link:" not in str(kwargs)
 
 
 def test_make_wizard_leaves_a_sound_tree(db):
