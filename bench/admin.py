@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 os.environ["BENCH_DB"] = os.environ.get("BENCH_ADMIN_DB", str(ROOT / ".bench" / "admin.sqlite3"))
-os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")  # notifications: not on the console
+# The notifications of submit and approve go to memory, not to the console.
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 
 GOAL_MS, GOAL_KB, GOAL_PUBLISH_S = 300, 300, 3.0
 # The server's own time: CPU seconds of this process, which runs the view and (SQLite) the database. Wall time on
@@ -65,22 +66,25 @@ class Figures:
 def pages() -> list[Page]:
     from django.urls import reverse
 
+    def change(name: str, *args: object) -> Callable[[Scene], str]:
+        return lambda scene: reverse(f"admin:{name}", args=[getattr(scene, arg) for arg in args])
+
     return [
-        Page("review page (one-field change)", "reviewer", lambda s: reverse("admin:cms_changerequest_change", args=[s.change_id])),
-        Page("submit page", "editor", lambda s: reverse("admin:cms_changerequest_submit")),
-        Page("translation dashboard", "translator", lambda s: reverse("admin:wizard_translationstate_dashboard", args=[s.wizard_id])),
-        Page("translation overview", "translator", lambda s: reverse("admin:wizard_translationstate_changelist")),
-        Page("step change form", "editor", lambda s: reverse("admin:wizard_node_change", args=[s.step_id])),
-        Page("step change form", "translator", lambda s: reverse("admin:wizard_node_change", args=[s.step_id])),
-        Page("broken-links page", "editor", lambda s: reverse("admin:cms_linkcheck_broken")),
-        Page("step tree", "editor", lambda s: reverse("admin:wizard_node_changelist")),
-        Page("change-request list", "reviewer", lambda s: reverse("admin:cms_changerequest_changelist")),
-        Page("link targets list", "editor", lambda s: reverse("admin:wizard_linktarget_changelist")),
-        Page("audit log", "reviewer", lambda s: reverse("admin:cms_auditentry_changelist")),
-        Page("admin index", "editor", lambda s: reverse("admin:index")),
-        Page("release list", "reviewer", lambda s: reverse("admin:cms_release_changelist")),
-        Page("release detail", "reviewer", lambda s: reverse("admin:cms_release_change", args=[s.release_id])),
-    ]  # fmt: skip
+        Page("review page (one-field change)", "reviewer", change("cms_changerequest_change", "change_id")),
+        Page("submit page", "editor", change("cms_changerequest_submit")),
+        Page("translation dashboard", "translator", change("wizard_translationstate_dashboard", "wizard_id")),
+        Page("translation overview", "translator", change("wizard_translationstate_changelist")),
+        Page("step change form", "editor", change("wizard_node_change", "step_id")),
+        Page("step change form", "translator", change("wizard_node_change", "step_id")),
+        Page("broken-links page", "editor", change("cms_linkcheck_broken")),
+        Page("step tree", "editor", change("wizard_node_changelist")),
+        Page("change-request list", "reviewer", change("cms_changerequest_changelist")),
+        Page("link targets list", "editor", change("wizard_linktarget_changelist")),
+        Page("audit log", "reviewer", change("cms_auditentry_changelist")),
+        Page("admin index", "editor", change("index")),
+        Page("release list", "reviewer", change("cms_release_changelist")),
+        Page("release detail", "reviewer", change("cms_release_change", "release_id")),
+    ]
 
 
 def setup_database() -> None:
@@ -195,15 +199,21 @@ def measure(scene: Scene, *, runs: int) -> list[Figures]:
     found = []
     for page in pages():
         client, url = logged_in[page.role], page.url(scene)
-        queries = []
-        with connection.execute_wrapper(lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)):
+        queries: list[str] = []
+
+        def count(execute: Callable, sql: str, *args: object, queries: list[str] = queries) -> object:
+            queries.append(sql)
+            return execute(sql, *args)
+
+        with connection.execute_wrapper(count):
             response = client.get(url)
         times = []
         for _ in range(runs):
             started = clock()
             client.get(url)
             times.append((clock() - started) * 1000)
-        found.append(Figures(statistics.median(times), len(response.content) / 1024, len(queries), response.status_code))
+        size = len(response.content) / 1024
+        found.append(Figures(statistics.median(times), size, len(queries), response.status_code))
     return found
 
 
