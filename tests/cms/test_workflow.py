@@ -52,6 +52,7 @@ def test_submit_freezes_the_draft_with_its_diff_base_and_checks(change, live_wiz
             "level": "warning",
             "step": "contact",
             "message": "Step “contact”: the title (nl) no longer follows the French text it changes.",
+            "check": "translations",
         }
     ]
     entry = AuditEntry.objects.get(action="submit")
