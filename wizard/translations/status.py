@@ -48,7 +48,8 @@ def language_name(lang: str) -> str:
 def fingerprint(text: str | None) -> str:
     """SHA-256 of a text, blind to what a form or a tool changes without meaning to (line ends, outer spaces)."""
     normalized = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-    normalized = _NODE_TARGET.sub("](node:", normalized)
+    if "node:" in normalized:  # the regular expression costs more than the hash: most texts have no reference
+        normalized = _NODE_TARGET.sub("](node:", normalized)
     return hashlib.sha256(normalized.encode()).hexdigest()
 
 
@@ -198,7 +199,8 @@ def wizard_subjects(wizard: Node) -> list[tuple[Node | LinkTarget, str]]:
         subjects.append((node, step_paths[node.path]))
         for name in MARKDOWN_FIELDS:
             for lang in settings.WIZARD_LANGUAGES:
-                keys.update(ref.target for ref in markdown.references(text(node, name, lang)) if ref.kind == "link")
+                if markdown.LINK_SCHEME in (value := text(node, name, lang)):
+                    keys.update(ref.target for ref in markdown.references(value) if ref.kind == "link")
     subjects += [(target, target.key) for target in LinkTarget.objects.filter(key__in=keys).order_by("key")]
     return subjects
 
