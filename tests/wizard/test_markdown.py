@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 
 from wizard import markdown
@@ -83,3 +85,14 @@ def test_references_lists_every_link_with_its_text():
         ("node", "b/c", "deux"),
         ("url", "https://example.org", "https://example.org"),
     ]
+
+
+def test_each_distinct_text_is_parsed_once(monkeypatch):
+    calls = []
+    parse = markdown.parser().parse
+    monkeypatch.setattr(markdown.parser(), "parse", lambda text: calls.append(text) or parse(text))
+    text = f"[Portail](link:portal) {uuid.uuid4()}"
+    assert markdown.references(text) == markdown.references(text)
+    assert markdown.problems(text, link_keys={"portal"}, node_paths=set()) == []
+    assert markdown.references("A title without any link") == []
+    assert calls == [text]
