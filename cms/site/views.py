@@ -156,7 +156,8 @@ def _render(template: str, lang: str, context: dict[str, Any]) -> str:
 
 def _conditional(request: HttpRequest, html: str | bytes, etag: str, *, lang: str, status: int = 200) -> HttpResponse:
     """The page, or 304 when the visitor's copy (If-None-Match) is the same."""
-    tags = parse_etags(request.headers.get("If-None-Match", ""))
+    # From META, not request.headers: building the headers' mapping costs a tenth of serving a memoized page.
+    tags = parse_etags(request.META.get("HTTP_IF_NONE_MATCH", ""))
     if status == 200 and (etag in tags or "*" in tags):
         response = HttpResponse(status=304)
     else:
