@@ -322,6 +322,16 @@ def has_draft_changes(wizard: Node, live: Release | None) -> bool:
     return releases.content_hash(releases.freeze(wizard)) != live.content_hash
 
 
+def draft_changed_since(change: ChangeRequest) -> bool:
+    """Whether the wizard's draft differs from what `change` froze: read only if something was saved since.
+
+    A save that raced the submission may go unseen here; approval compares the draft's hash and refuses it.
+    """
+    if not _saved_since(change.wizard, change.submitted_at):
+        return False
+    return releases.content_hash(releases.freeze(change.wizard)) != change.content_hash
+
+
 def wizard_states(*, drafts: bool = True) -> list[dict[str, Any]]:
     """Each wizard with its live release, whether its draft differs, and what waits for review.
 

@@ -79,8 +79,8 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             self.decide(request, change, form)
             return HttpResponseRedirect(request.path)
         base = change.base_release.snapshot if change.base_release else None
-        # Whether the draft moved on matters only while the request waits: reading the draft costs its size.
-        draft = releases.content_hash(releases.freeze(change.wizard)) if change.is_pending else change.content_hash
+        # Whether the draft moved on matters only while the request waits.
+        draft_changed = change.is_pending and workflow.draft_changed_since(change)
         live = releases.live_release(change.wizard)
         slug = change.wizard.slug
         context = {
@@ -91,7 +91,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             "original": change,
             "diff": review.layout(base, change.snapshot),
             "checks": checks.current(change.checks, change.snapshot, base=base),
-            "draft_changed": draft != change.content_hash,
+            "draft_changed": draft_changed,
             "base_replaced": change.is_pending and change.base_release_id != (live.pk if live else None),
             "live": live,
             "can_review": change.status == ChangeRequest.Status.SUBMITTED

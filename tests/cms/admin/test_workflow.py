@@ -317,3 +317,11 @@ def test_the_admin_index_reads_no_draft_of_a_wizard_that_waits_for_review(client
         assert client.get(reverse("admin:index")).status_code == 200
     # The wizards are listed (their roots); none of their steps is read.
     assert not [query for query in queries if '"wizard_node"."depth" >=' in query["sql"]]
+
+
+def test_the_review_page_reads_no_draft_when_nothing_was_saved_since_the_submission(client, reviewer, change):
+    client.force_login(reviewer)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(review_url(change)).status_code == 200
+    steps_read = [query for query in queries if '"depth" >=' in query["sql"] and "body_fr" in query["sql"]]
+    assert not steps_read
