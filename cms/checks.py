@@ -1,6 +1,6 @@
 """The wizard's own checks, run on a snapshot before a reviewer may approve it: errors block, warnings inform."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +21,11 @@ class Problem:
     level: str  # ERROR blocks approval, WARNING does not
     step: str  # the step path ("" for the wizard's start page), or "link:KEY" for a link target
     message: str
+    check: str = ""  # which check found it: "links" results change over time (see `current`), the others do not
+
+
+def _found_by(check: str, problems: list[Problem]) -> list[Problem]:
+    return [replace(problem, check=check) for problem in problems]
 
 
 def run(snapshot: dict[str, Any], *, base: dict[str, Any] | None = None) -> list[dict[str, str]]:
@@ -30,14 +35,29 @@ def run(snapshot: dict[str, Any], *, base: dict[str, Any] | None = None) -> list
     the change brings in and which translations it leaves outdated.
     """
     problems = [
-        *structure(snapshot),
-        *references(snapshot),
-        *languages(snapshot),
-        *links(snapshot, base),
-        *translations(snapshot, base),
+        *_found_by("structure", structure(snapshot)),
+        *_found_by("references", references(snapshot)),
+        *_found_by("languages", languages(snapshot)),
+        *_found_by("links", links(snapshot, base)),
+        *_found_by("translations", translations(snapshot, base)),
     ]
     problems.sort(key=lambda problem: problem.level != ERROR)
     return [asdict(problem) for problem in problems]
+
+
+def current(stored: list[dict[str, str]], snapshot: dict[str, Any], *, base: dict[str, Any] | None = None) -> list:
+    """What `run` says now, from the results `stored` when the snapshot was submitted (a change request's checks).
+
+    Only the link checker's findings change once a snapshot is frozen: the other checks read nothing but the
+    snapshot, its base and the settings. So a reviewer's page runs the link check alone (one query when nothing
+    is broken), instead of reading every text of the wizard again. Results stored before checks said which check
+    found them are run again in full.
+    """
+    if any("check" not in problem for problem in stored):
+        return run(snapshot, base=base)
+    kept = [problem for problem in stored if problem["check"] != "links"]
+    fresh = [asdict(problem) for problem in _found_by("links", links(snapshot, base))]
+    return sorted([*kept, *fresh], key=lambda problem: problem["level"] != ERROR)
 
 
 def errors(results: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -94,15 +94,16 @@ def live_release(wizard: Node) -> Release | None:
 
 def _flatten(snapshot: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     """Each step of a snapshot by uid: its entry, step path, parent's uid and place among its siblings."""
-    return {
-        step.entry["uid"]: {
+    found: dict[str, dict[str, Any]] = {}
+    for step in exchange.walk(snapshot["wizard"]) if snapshot else []:
+        # walk() appends each step to its parent's children as it goes: its place is the count so far.
+        found[step.entry["uid"]] = {
             "entry": step.entry,
             "path": step.step_path,
             "parent": step.parent.entry["uid"] if step.parent else None,
-            "index": step.parent.children.index(step) if step.parent else 0,
+            "index": len(step.parent.children) - 1 if step.parent else 0,
         }
-        for step in (exchange.walk(snapshot["wizard"]) if snapshot else [])
-    }
+    return found
 
 
 def _field_changes(old: dict[str, Any], new: dict[str, Any], names: tuple[str, ...]) -> list[dict[str, str]]:
@@ -136,7 +137,8 @@ def diff(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
             fields = _field_changes({}, now["entry"], names)
             steps.append(_step(uid, "added", then, now, fields))
             continue
-        fields = _field_changes(then["entry"], now["entry"], names)
+        same = all(then["entry"].get(name) == now["entry"].get(name) for name in names)  # most steps: quick
+        fields = [] if same else _field_changes(then["entry"], now["entry"], names)
         moved = then["parent"] != now["parent"]
         reordered = uid in reordered_steps
         if fields or moved or reordered:
@@ -168,19 +170,20 @@ def _reordered(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any
     Per parent, the longest run of siblings that kept their relative order stays put; the others were moved.
     """
     found: set[str] = set()
-    for parent in {step["parent"] for step in after.values() if step["parent"] is not None}:
 
-        def order(
-            steps: dict[str, dict[str, Any]], other: dict[str, dict[str, Any]], parent: Any = parent
-        ) -> list[str]:
-            shared = [
-                (step["index"], uid)
-                for uid, step in steps.items()
-                if step["parent"] == parent and uid in other and other[uid]["parent"] == parent
-            ]
-            return [uid for _index, uid in sorted(shared)]
+    def by_parent(steps: dict[str, dict[str, Any]], other: dict[str, dict[str, Any]]) -> dict[Any, list[str]]:
+        """Per parent, the children both versions have under it, in this version's order."""
+        shared: dict[Any, list[tuple[int, str]]] = {}
+        for uid, step in steps.items():
+            if step["parent"] is not None and uid in other and other[uid]["parent"] == step["parent"]:
+                shared.setdefault(step["parent"], []).append((step["index"], uid))
+        return {parent: [uid for _index, uid in sorted(pairs)] for parent, pairs in shared.items()}
 
-        old, new = order(before, after), order(after, before)
+    olds, news = by_parent(before, after), by_parent(after, before)
+    for parent, new in news.items():
+        old = olds[parent]
+        if old == new:
+            continue
         kept = set()
         for block in difflib.SequenceMatcher(None, old, new, autojunk=False).get_matching_blocks():
             kept.update(new[block.b : block.b + block.size])

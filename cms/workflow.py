@@ -6,7 +6,7 @@ Whatever the rules refuse raises `WorkflowError`, whose message says why and wha
 """
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.admin.models import DELETION, LogEntry
@@ -59,6 +59,23 @@ def _live(wizard: Node) -> Release | None:
     return pointer.release if pointer else None
 
 
+# The audited actions that change a wizard's draft (cms/actions/).
+WRITES = [
+    Action.CREATE,
+    Action.EDIT,
+    Action.RENAME,
+    Action.MOVE,
+    Action.DELETE,
+    Action.REVERT,
+    Action.RECOVER,
+    Action.IMPORT,
+    Action.TRANSLATE,
+    Action.LINK_CREATE,
+    Action.LINK_EDIT,
+    Action.LINK_DELETE,
+]
+
+
 def editors_since(wizard: Node, since: datetime | None, *, snapshots: Iterable[dict] = ()) -> set[int]:
     """Who saved, moved or deleted a step of `wizard`, or changed a link target it uses, after `since`.
 
@@ -90,6 +107,9 @@ def editors_since(wizard: Node, since: datetime | None, *, snapshots: Iterable[d
     if gone:
         earlier = Version.objects.get_for_model(Node).filter(object_id__in=list(gone))
         found |= {gone[version.object_id] for version in earlier if in_wizard(version)}
+    # Every write action audits itself: whatever interface it came through (a deletion leaves no version).
+    written = AuditEntry.objects.filter(wizard=wizard, action__in=WRITES)
+    found |= set((written.filter(at__gt=since) if since is not None else written).values_list("user_id", flat=True))
     found.discard(None)
     return found
 
@@ -373,20 +393,62 @@ def withdrawn_requests(wizard: Node, *, live: Release | None, target: Release) -
     return list(published.order_by("release__number").values_list("pk", flat=True))
 
 
-def wizard_states() -> list[dict[str, Any]]:
-    """Each wizard with its live release, whether its draft differs, and what waits for review."""
+def _saved_since(wizard: Node, since: datetime) -> bool:
+    """Whether anything may have changed the wizard's draft since `since`: a saved, moved or deleted step of it, or
+    any saved link target (every write of the admin, imports and actions leaves a revision or a deletion entry)."""
+    revisions = Version.objects.filter(revision__date_created__gt=since)
+    if revisions.get_for_model(LinkTarget).exists():
+        return True
+    tree = Node.objects.get_tree(wizard).values_list("pk", flat=True)
+    if revisions.get_for_model(Node).filter(object_id__in=[str(pk) for pk in tree]).exists():
+        return True
+    if AuditEntry.objects.filter(wizard=wizard, action__in=WRITES, at__gt=since).exists():
+        return True  # a step deleted through an action: audited, with no version
+    node_type = ContentType.objects.get_for_model(Node)
+    return LogEntry.objects.filter(content_type=node_type, action_flag=DELETION, action_time__gt=since).exists()
+
+
+def has_draft_changes(wizard: Node, live: Release | None) -> bool:
+    """Whether the wizard's draft differs from its live release.
+
+    The draft was the release's snapshot when it was made (approval checks it): unless something was saved since,
+    it still is, and the draft need not be read (thousands of steps). Saves from a minute before the release count
+    too, in case one raced its approval.
+    """
+    if live is None:
+        return True
+    if not _saved_since(wizard, live.published_at - timedelta(minutes=1)):
+        return False
+    return releases.content_hash(releases.freeze(wizard)) != live.content_hash
+
+
+def draft_changed_since(change: ChangeRequest) -> bool:
+    """Whether the wizard's draft differs from what `change` froze: read only if something was saved since.
+
+    A save that raced the submission may go unseen here; approval compares the draft's hash and refuses it.
+    """
+    if not _saved_since(change.wizard, change.submitted_at):
+        return False
+    return releases.content_hash(releases.freeze(change.wizard)) != change.content_hash
+
+
+def wizard_states(*, drafts: bool = True) -> list[dict[str, Any]]:
+    """Each wizard with its live release, whether its draft differs, and what waits for review.
+
+    Without `drafts`, only the wizards with nothing pending say whether their draft differs (None for the others).
+    """
     states = []
     pending = ChangeRequest.objects.filter(status__in=ChangeRequest.PENDING).select_related("author")
     pointers = {pointer.wizard_id: pointer.release for pointer in LiveRelease.objects.select_related("release")}
     for wizard in Node.objects.wizards():
         live = pointers.get(wizard.pk)
-        digest = releases.content_hash(releases.freeze(wizard))
+        waiting = [change for change in pending if change.wizard_id == wizard.pk]
         states.append(
             {
                 "wizard": wizard,
                 "live": live,
-                "has_draft_changes": live is None or live.content_hash != digest,
-                "pending": [change for change in pending if change.wizard_id == wizard.pk],
+                "has_draft_changes": has_draft_changes(wizard, live) if drafts or not waiting else None,
+                "pending": waiting,
             }
         )
     return states

@@ -5,11 +5,11 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
@@ -24,17 +24,34 @@ from cms.admin.feedback import FeedbackSummaryMixin
 from cms.admin.linkcheck import LinkStatusMixin
 from cms.admin.translations import TranslationStatusMixin  # also registers the translation dashboard
 from cms.admin.wizardmap import WizardMapMixin
+from wizard import tree
 from wizard.models import MARKDOWN_FIELDS, LinkTarget, Node
 
 URL_FIELD = {models.URLField: {"assume_scheme": "https"}}
 MARKDOWN_COLUMNS = [f"{name}_{lang}" for name in MARKDOWN_FIELDS for lang in settings.WIZARD_LANGUAGES]
 
 
+class PositionSearchInput(forms.TextInput):
+    class Media:
+        js = ("cms/position-search.js",)
+
+
 class NodeForm(MoveNodeForm):
     """Treebeard's placement fields, plus the rules that depend on where the step ends up.
 
+    "Relative to" lists the places near the step (its wizard, its ancestors, its siblings), never the whole tree: a
+    wizard of thousands of steps would send thousands of options. Any other step is chosen by its path in
+    "or another step", which the admin's search fills in as one types (position-search.js), and which works
+    typed by hand without JavaScript. Validation still accepts any step (treebeard's own queryset).
     Texts show `node:` references by step path; the database keeps uids (the actions convert).
     """
+
+    treebeard_ref_path = forms.CharField(
+        label=_("or another step"),
+        required=False,
+        help_text=_("Its path, starting with the wizard's slug, e.g. “egov-roles/profiles/user”. Type to search."),
+        widget=PositionSearchInput(attrs={"size": 60, "class": "position-search", "autocomplete": "off"}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -42,6 +59,49 @@ class NodeForm(MoveNodeForm):
             for column in MARKDOWN_COLUMNS:
                 if self.initial.get(column):
                     self.initial[column] = actions.display_text(self.instance, self.initial[column])
+        field = self.fields["treebeard_ref_node"]
+        shown = [(node.pk, field.label_from_instance(node)) for node in self._places_nearby()]
+        field.widget.choices = [("", field.empty_label), *shown]
+        self.fields["treebeard_ref_path"].widget.attrs["data-search-url"] = reverse("admin:wizard_node_places")
+
+    def _places_nearby(self, siblings: int = 100) -> list[Node]:
+        """The wizards, the step's ancestors, up to `siblings` of its siblings and the chosen place, in tree order."""
+        node = self.instance if self.instance.pk else None
+        chosen = self.data.get(self.add_prefix("treebeard_ref_node")) or self.initial.get("treebeard_ref_node")
+        chosen = getattr(chosen, "pk", chosen)
+        query = Q(depth=1) | Q(pk__in=[int(chosen)] if str(chosen or "").isdigit() else [])
+        if node is not None:
+            ancestors = [node.path[:end] for end in range(node.steplen, len(node.path), node.steplen)]
+            parent = node.path[: -node.steplen]
+            nearby = Node.objects.filter(depth=node.depth, path__startswith=parent).exclude(pk=node.pk)
+            before = nearby.filter(path__lt=node.path).order_by("-path").values_list("pk", flat=True)[: siblings // 2]
+            after = nearby.filter(path__gt=node.path).order_by("path").values_list("pk", flat=True)[: siblings // 2]
+            query |= Q(path__in=ancestors) | Q(pk__in=before) | Q(pk__in=after)
+        places = Node.objects.filter(query).order_by("path")
+        return list(places.exclude(pk=node.pk) if node is not None else places)
+
+    @property
+    def changed_data(self) -> list[str]:
+        names = super().changed_data
+        # A place typed by path is a move even when the list still shows the old place.
+        if "treebeard_ref_path" in names and "treebeard_ref_node" not in names:
+            names = [*names, "treebeard_ref_node"]
+        return names
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        typed = (cleaned.get("treebeard_ref_path") or "").strip().strip("/")
+        if typed:
+            found = tree.step_at(typed)
+            queryset = self.fields["treebeard_ref_node"].queryset
+            if found is None:
+                self.add_error("treebeard_ref_path", _("There is no step at “%s”.") % typed)
+            elif not queryset.filter(pk=found.pk).exists():
+                refusal = _("A step cannot be placed relative to itself or a step below it.")
+                self.add_error("treebeard_ref_path", refusal)
+            else:
+                cleaned["treebeard_ref_node"] = found
+        return cleaned
 
     def _post_clean(self) -> None:
         super()._post_clean()
@@ -92,12 +152,23 @@ class NodeAdmin(
     readonly_fields = ("uid", "step_address", "used_by", "feedback_summary")
     fieldsets = (
         (None, {"fields": ("kind", "slug", "title", "label", "body", "note")}),
-        (_("Place in the wizard"), {"fields": ("treebeard_position", "treebeard_ref_node")}),
+        (_("Place in the wizard"), {"fields": ("treebeard_position", "treebeard_ref_node", "treebeard_ref_path")}),
         (_("References"), {"classes": ("collapse",), "fields": ("uid", "step_address", "used_by")}),
         (_("Visitor feedback"), {"fields": ("feedback_summary",)}),
     )
     history_latest_first = True
     delete_confirmation_template = "admin/wizard/delete_confirmation.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        places = path("places/", self.admin_site.admin_view(self.places_view), name="wizard_node_places")
+        return [places, *super().get_urls()]
+
+    def places_view(self, request: HttpRequest) -> JsonResponse:
+        """The steps whose path, slug or title contains ?q=, for the step form's "or another step" (at most 20)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        found = tree.search(request.GET.get("q", ""), limit=20)
+        return JsonResponse({"places": [{"path": where, "title": str(node)} for where, node in found]})
 
     @admin.display(description=_("step path (for node: references)"))
     def step_address(self, node: Node) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -154,6 +155,8 @@ class ImportForm(forms.Form):
 class TranslationDashboardAdmin(admin.ModelAdmin):
     """Not an editing screen for states: the translation dashboard, listed in the admin index as "Translations"."""
 
+    PAGE_SIZE = 50  # fields to translate listed at once on the dashboard
+
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return request.user.has_perm("wizard.view_node")
 
@@ -199,21 +202,34 @@ class TranslationDashboardAdmin(admin.ModelAdmin):
     changelist_view = overview_view
 
     def dashboard_view(self, request: HttpRequest, wizard_id: int, **extra: Any) -> HttpResponse:
+        """Completeness per language, and one page of one language's fields to translate (?lang=, ?status=)."""
         wizard = self._wizard(request, wizard_id)
         report = translations.report(wizard)
+        summaries = report.summaries()
+        shown = request.GET.get("lang")
+        if shown not in {summary.language for summary in summaries}:
+            # The first language with something to do: a wizard of thousands of steps lists one language at a time.
+            shown = next((s.language for s in summaries if s.missing or s.outdated), summaries[0].language)
+        status = request.GET.get("status") if request.GET.get("status") in STATUS_BADGES else None
+        needing = [item for item in report.needing(shown) if status in (None, item.status)]
+        page = Paginator(needing, self.PAGE_SIZE).get_page(request.GET.get("page"))
         sections = [
             (
                 summary,
-                [(item, edit_url(item)) for item in report.needing(summary.language)],
+                [(item, edit_url(item)) for item in page] if summary.language == shown else None,
                 reverse("admin:wizard_translationstate_xliff", args=[wizard.pk, summary.language]),
             )
-            for summary in report.summaries()
+            for summary in summaries
         ]
         context = self._context(
             request,
             _("Translations of “%s”") % wizard,
             wizard=wizard,
             sections=sections,
+            shown=shown,
+            status=status or "",
+            page=page,
+            statuses=list(STATUS_BADGES.items()),
             can_write=request.user.has_perm("wizard.change_node"),
             import_form=extra.pop("import_form", None) or ImportForm(),
             import_url=reverse("admin:wizard_translationstate_import", args=[wizard.pk]),

@@ -39,6 +39,9 @@ def problems_in(snapshot: dict[str, Any], *, compared_to: dict[str, Any] | None 
     With `compared_to` (the live release's snapshot), only the URLs that `compared_to` does not use: the broken
     links a change introduces. URLs never checked yet are not problems: the next run will tell.
     """
+    # Most of the time nothing is broken: then there is no need to read every text of the snapshot.
+    if not LinkCheck.objects.filter(status__in=PROBLEMS).exists():
+        return []
     usages = extract.snapshot_usages(snapshot, source="")
     places: defaultdict[str, list[str]] = defaultdict(list)
     for usage in usages:
@@ -84,6 +87,10 @@ class Entry:
 
 def broken_links(statuses: Iterable[str] = SHOWN) -> list[Entry]:
     """Every used URL that is broken, unstable or permanently redirected, worst first, with its places."""
+    # The places are looked for only when something is to be shown: reading every wizard's draft and live
+    # release costs seconds for large wizards, the question whether anything is broken one indexed query.
+    if not LinkCheck.objects.filter(status__in=list(statuses)).exists():
+        return []
     usages = extract.usages()
     by_url: defaultdict[str, list[extract.Usage]] = defaultdict(list)
     for usage in usages:

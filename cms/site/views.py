@@ -123,7 +123,8 @@ def render_step(
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
         response.headers["Content-Language"] = lang
         return response
-    state = request.GET.get("feedback", "")
+    # Most requests have no query string: no need to parse one (request.GET builds a QueryDict).
+    state = request.GET.get("feedback", "") if request.META.get("QUERY_STRING") else ""
     state = state if current.kind == "task" and state in FEEDBACK_STATES else ""
     origin = site_origin(request)
 
@@ -161,7 +162,9 @@ def _render(template: str, lang: str, context: dict[str, Any]) -> str:
 
 def _conditional(request: HttpRequest, html: str | bytes, etag: str, *, lang: str, status: int = 200) -> HttpResponse:
     """The page, or 304 when the visitor's copy (If-None-Match) is the same."""
-    tags = parse_etags(request.headers.get("If-None-Match", ""))
+    # From META, not request.headers: building the headers' mapping costs a tenth of serving a memoized page.
+    header = request.META.get("HTTP_IF_NONE_MATCH")
+    tags = parse_etags(header) if header else ()
     if status == 200 and (etag in tags or "*" in tags):
         response = HttpResponse(status=304)
     else:

@@ -23,7 +23,7 @@ def waiting_for(user: AbstractBaseUser) -> dict[str, Any]:
     if user.has_perm("cms.add_changerequest"):
         mine = ChangeRequest.objects.filter(author=user).select_related("wizard", "reviewer")
         own = list(mine.order_by("-submitted_at")[:5])
-        drafts = [state for state in wizard_states() if state["has_draft_changes"] and not state["pending"]]
+        drafts = [state for state in wizard_states(drafts=False) if state["has_draft_changes"] and not state["pending"]]
     return {"to_review": to_review, "scheduled": scheduled, "own": own, "drafts": drafts, "user": user}
 
 

@@ -119,3 +119,13 @@ def test_missing_translations_block_when_the_settings_say_so(wizard, settings):
 
 def problems_against(snapshot: dict, base: dict) -> list[tuple[str, str]]:
     return [(problem["level"], problem["message"]) for problem in checks.run(snapshot, base=base)]
+
+
+def test_current_checks_keep_the_stored_results_and_ask_the_link_checker_again(db):
+    document = factories.document(children=[factories.step("apply", body="[Loi](https://law.test/)")])
+    LinkCheck.objects.create(url="https://law.test/", status="unstable", error="timeout")
+    stored = checks.run(document)
+    assert [problem["check"] for problem in stored] == ["links"]
+    stored.append({"level": "warning", "step": "apply", "message": "Stored earlier.", "check": "translations"})
+    LinkCheck.objects.filter(url="https://law.test/").update(status="ok")
+    assert checks.current(stored, document) == [stored[-1]]  # the link works again; the rest is as stored

@@ -6,6 +6,7 @@ import reversion
 from django.core import mail
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from reversion.models import Revision
 
 from cms import live, releases, workflow
 from cms.models import AuditEntry, ChangeRequest, LinkCheck, LiveRelease, Release
@@ -46,6 +47,7 @@ def test_submit_freezes_the_draft_with_its_diff_base_and_checks(change, live_wiz
             "level": "warning",
             "step": "contact",
             "message": "Step “contact”: the title (nl) no longer follows the French text it changes.",
+            "check": "translations",
         }
     ]
     entry = AuditEntry.objects.get(action="submit")
@@ -547,3 +549,22 @@ def test_two_wizards_going_live_under_one_address_at_once_get_a_clear_refusal(ro
     assert "belongs to another live wizard" in str(refused[0])
     assert LiveRelease.objects.filter(slug="same").count() == 1
     assert AuditEntry.objects.filter(action="rollback").count() == 1
+
+
+# Draft state ------------------------------------------------------------------------------------------------------
+
+
+def test_a_wizard_nobody_saved_since_its_release_is_not_read_again(live_wizard, monkeypatch):
+    Revision.objects.update(date_created=timezone.now() - timedelta(hours=1))  # the import, well before
+    monkeypatch.setattr(releases, "freeze", lambda wizard: pytest.fail("the draft was read"))
+    assert workflow.has_draft_changes(live_wizard, releases.live_release(live_wizard)) is False
+
+
+def test_a_save_since_the_release_is_compared_with_it_exactly(live_wizard, editor):
+    Revision.objects.update(date_created=timezone.now() - timedelta(hours=1))
+    live = releases.live_release(live_wizard)
+    title = wizard_step_paths(live_wizard)["contact"].title_fr
+    factories.edit(live_wizard, "contact", editor, title_fr="Autre titre")
+    assert workflow.has_draft_changes(live_wizard, live) is True
+    factories.edit(live_wizard, "contact", editor, title_fr=title)  # saved back as it was: the same as live
+    assert workflow.has_draft_changes(live_wizard, live) is False

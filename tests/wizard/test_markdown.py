@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 
 from wizard import markdown
@@ -104,3 +106,14 @@ def test_a_link_to_a_page_in_the_texts_language_has_no_note():
     html = markdown.render("[Le portail](link:portal)", lang="fr", links=links, node_url=lambda path: None)
     assert "hreflang" not in html
     assert "link-language" not in html
+
+
+def test_each_distinct_text_is_parsed_once(monkeypatch):
+    calls = []
+    parse = markdown.parser().parse
+    monkeypatch.setattr(markdown.parser(), "parse", lambda text: calls.append(text) or parse(text))
+    text = f"[Portail](link:portal) {uuid.uuid4()}"
+    assert markdown.references(text) == markdown.references(text)
+    assert markdown.problems(text, link_keys={"portal"}, node_paths=set()) == []
+    assert markdown.references("A title without any link") == []
+    assert calls == [text]

@@ -48,7 +48,8 @@ def language_name(lang: str) -> str:
 def fingerprint(text: str | None) -> str:
     """SHA-256 of a text, blind to what a form or a tool changes without meaning to (line ends, outer spaces)."""
     normalized = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-    normalized = _NODE_TARGET.sub("](node:", normalized)
+    if "node:" in normalized:  # the regular expression costs more than the hash: most texts have no reference
+        normalized = _NODE_TARGET.sub("](node:", normalized)
     return hashlib.sha256(normalized.encode()).hexdigest()
 
 
@@ -203,27 +204,55 @@ def wizard_subjects(wizard: Node) -> list[tuple[Node | LinkTarget, str]]:
         subjects.append((node, step_paths[node.path]))
         for name in MARKDOWN_FIELDS:
             for lang in settings.WIZARD_LANGUAGES:
-                keys.update(ref.target for ref in markdown.references(text(node, name, lang)) if ref.kind == "link")
+                if markdown.LINK_SCHEME in (value := text(node, name, lang)):
+                    keys.update(ref.target for ref in markdown.references(value) if ref.kind == "link")
     subjects += [(target, target.key) for target in LinkTarget.objects.filter(key__in=keys).order_by("key")]
     return subjects
+
+
+def _source_hashes(subjects: Iterable[Model]) -> dict[tuple[str, int, str, str], str]:
+    """{state key: source hash} of the subjects' states: plain rows, for a whole wizard's thousands of states."""
+    nodes = [s.pk for s in subjects if isinstance(s, Node)]
+    links = [s.pk for s in subjects if isinstance(s, LinkTarget)]
+    found: dict[tuple[str, int, str, str], str] = {}
+    if not nodes and not links:
+        return found
+    query = TranslationState.objects.filter(node_id__in=nodes) | TranslationState.objects.filter(
+        link_target_id__in=links
+    )
+    for node_id, link_id, name, lang, source_hash in query.values_list(
+        "node_id", "link_target_id", "field", "language", "source_hash"
+    ):
+        found[("node", node_id, name, lang) if node_id else ("link", link_id, name, lang)] = source_hash
+    return found
 
 
 def report(wizard: Node) -> Report:
     """The status of every translated field of a wizard, in three queries whatever its size."""
     subjects = wizard_subjects(wizard)
-    states = _states(subject for subject, _path in subjects)
+    hashes = _source_hashes(subject for subject, _path in subjects)
+    languages = target_languages()
     result = Report(wizard)
     for subject, path in subjects:
+        kind = "link" if isinstance(subject, LinkTarget) else "node"
         for name in fields_of(subject):
             source = text(subject, name, SOURCE_LANGUAGE)
             if not source.strip():
                 continue  # nothing to translate
-            for lang in target_languages():
+            current = None  # the French text's fingerprint, computed once for all languages, and only if needed
+            for lang in languages:
                 if not is_counted(subject, name, lang):
                     continue
                 target = text(subject, name, lang)
-                state = states.get(_key(subject, name, lang))
-                result.items.append(Item(subject, path, name, lang, status(source, target, state), source, target))
+                followed = hashes.get((kind, subject.pk, name, lang))
+                if not target.strip():
+                    state = MISSING
+                elif followed is None:
+                    state = UP_TO_DATE  # as in status(): a translation nobody recorded
+                else:
+                    current = current or fingerprint(source)
+                    state = UP_TO_DATE if followed == current else OUTDATED
+                result.items.append(Item(subject, path, name, lang, state, source, target))
     return result
 
 

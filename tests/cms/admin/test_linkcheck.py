@@ -1,5 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
@@ -183,3 +185,12 @@ def test_add_forms_work_with_the_link_check_field(admin_client, db, model):
     page = admin_client.get(f"/admin/wizard/{model}/add/")
     assert page.status_code == 200
     assert "No external link." in page.content.decode()
+
+
+def test_the_broken_links_page_reads_no_content_while_nothing_is_broken(editor_client, db):
+    factories.make_content({"portal": {"fr": "https://portal.test/fr"}}, {"apply": "[Portail](link:portal)"})
+    LinkCheck.objects.create(url="https://portal.test/fr", status="ok", http_status=200)
+    with CaptureQueriesContext(connection) as queries:
+        response = editor_client.get(BROKEN_PAGE)
+    assert response.status_code == 200
+    assert not [query for query in queries if "wizard_node" in query["sql"] or "cms_release" in query["sql"]]

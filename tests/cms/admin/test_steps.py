@@ -2,9 +2,12 @@ from typing import Any
 
 import pytest
 import reversion
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from reversion.models import Version
 from reversion.revisions import _get_options
 
+from tests import factories
 from wizard.models import LinkTarget, Node, wizard_step_paths
 
 
@@ -278,3 +281,52 @@ def test_editors_say_in_the_admin_that_a_language_has_no_page(admin_client, wiza
     assert admin_client.post(url, {**data, "no_page": '{"en": "nl"}'}).status_code == 302
     target.refresh_from_db()
     assert target.destination("en").url == "https://portal.example.org/?lang=nl"
+
+
+# The position chooser at scale ------------------------------------------------------------------------------------
+
+
+def test_the_position_chooser_lists_the_places_near_the_step_not_the_whole_wizard(admin_client, wizard):
+    wizard = factories.grow(wizard, 300)
+    response = admin_client.get(change_url(step(wizard, "more/task-150")))
+    shown = dict(response.context["adminform"].form.fields["treebeard_ref_node"].widget.choices)
+    # The wizard, the section, 50 siblings on each side (and the empty choice): not the 300 steps.
+    assert len(shown) == 1 + 2 + 100
+    assert step(wizard, "more").pk in shown
+    assert step(wizard, "more/task-149").pk in shown
+    assert step(wizard, "more/task-99").pk not in shown
+    assert 'class="position-search"' in response.content.decode()
+
+
+def test_the_step_form_costs_the_same_in_a_larger_wizard(admin_client, wizard):
+    wizard = factories.grow(wizard, 150)
+    with CaptureQueriesContext(connection) as queries:
+        small = admin_client.get(change_url(step(wizard, "more/task-75")))
+    factories.grow(wizard, 450, section="even-more")
+    with CaptureQueriesContext(connection) as more_queries:
+        large = admin_client.get(change_url(step(wizard, "more/task-75")))
+    assert len(more_queries) == len(queries)
+    assert len(large.content) < len(small.content) * 1.05
+
+
+def test_a_step_moves_relative_to_a_step_typed_by_its_path(admin_client, wizard):
+    url = change_url(step(wizard, "contact"))
+    data = form_data(admin_client, url, treebeard_position="first-child", treebeard_ref_path="demo/profiles/company")
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert "profiles/company/contact" in wizard_step_paths(wizard)
+
+
+def test_a_typed_path_that_leads_nowhere_is_refused(admin_client, wizard):
+    url = change_url(step(wizard, "contact"))
+    response = admin_client.post(url, form_data(admin_client, url, treebeard_ref_path="demo/nowhere"))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["treebeard_ref_path"] == ["There is no step at “demo/nowhere”."]
+    assert "contact" in wizard_step_paths(wizard)
+
+
+def test_the_place_search_finds_steps_by_path_or_title(admin_client, wizard):
+    found = admin_client.get("/admin/wizard/node/places/", {"q": "citi"}).json()["places"]
+    assert {"path": "demo/profiles/citizen", "title": "Titre citizen"} in found
+    found = admin_client.get("/admin/wizard/node/places/", {"q": "demo/profiles/c"}).json()["places"]
+    assert [place["path"] for place in found] == ["demo/profiles/citizen", "demo/profiles/company"]

@@ -256,3 +256,23 @@ def test_an_upload_changes_link_targets_only_for_who_may_change_them(client, wiz
     assert refused
     assert all(unit_id.startswith("link:") for unit_id in refused)
     assert not LinkTarget.objects.exclude(name_de="").exists()
+
+
+def test_the_dashboard_lists_one_page_of_one_language_whatever_the_wizard_size(admin_client, wizard):
+    wizard = factories.grow(wizard, 200)  # every other task has no German or English title and body
+    response = admin_client.get(dashboard(wizard), {"lang": "de"})
+    sections = {summary.language: (summary, needing) for summary, needing, _url in response.context["sections"]}
+    summary, needing = sections["de"]
+    assert summary.missing > 200
+    assert len(needing) == 50
+    assert [sections[lang][1] for lang in ("nl", "en")] == [None, None]  # the other languages: a link, no list
+    assert response.context["page"].paginator.count == summary.missing + summary.outdated
+    last = admin_client.get(dashboard(wizard), {"lang": "de", "page": 99})  # past the end: the last page
+    assert last.context["page"].number == last.context["page"].paginator.num_pages
+
+
+def test_the_dashboard_filters_by_status(admin_client, wizard):
+    outdate(wizard)
+    response = admin_client.get(dashboard(wizard), {"lang": "nl", "status": OUTDATED})
+    needing = {summary.language: needing for summary, needing, _url in response.context["sections"]}["nl"]
+    assert [(item.path, item.field, item.status) for item, _url in needing] == [("profiles/citizen", "title", OUTDATED)]

@@ -1,11 +1,13 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cms import releases, workflow
-from cms.models import AuditEntry, ChangeRequest
+from cms import checks, releases, workflow
+from cms.models import AuditEntry, ChangeRequest, LinkCheck
 from tests import factories
 from wizard.models import Node, wizard_step_paths
 
@@ -220,3 +222,80 @@ def test_the_review_page_shows_structure_changes(client, reviewer, live_wizard, 
     html = client.get(review_url(change)).content.decode()
     assert "moved from profiles/citizen/renew" in html
     assert '<span class="badge badge-removed">removed</span>' in html
+
+
+# Scale: what a page costs follows the change, not the wizard's size ----------------------------------------------
+
+
+def one_title_changed(wizard, editor, title: str):
+    """Publish the wizard as it is, change one Dutch title, submit."""
+    factories.publish(wizard)
+    factories.edit(wizard, "contact", editor, title_nl=title)
+    return workflow.submit(wizard, author=editor, note="Een titel")
+
+
+def cost(client, url: str) -> tuple[int, int]:
+    """Queries and bytes of one GET."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries), len(response.content)
+
+
+def test_the_review_page_of_a_one_field_change_costs_the_same_in_a_ten_times_larger_wizard(
+    client, reviewer, editor, wizard
+):
+    client.force_login(reviewer)
+    factories.grow(wizard, 50)
+    small_queries, small_size = cost(client, review_url(one_title_changed(wizard, editor, "Contact een")))
+    factories.grow(wizard, 450, section="even-more")
+    large_queries, large_size = cost(client, review_url(one_title_changed(wizard, editor, "Contact twee")))
+    assert large_queries == small_queries
+    assert large_size < small_size * 1.1
+
+
+def test_the_review_page_shows_the_stored_checks_without_running_them_again(
+    client, reviewer, live_wizard, editor, monkeypatch
+):
+    factories.edit(live_wizard, "contact", editor, title_fr="Contactez-nous")
+    change = workflow.submit(live_wizard, author=editor)
+    # Only the link checker's findings change after submission; the other checks read the frozen snapshot.
+    for name in ("structure", "references", "languages", "translations"):
+        monkeypatch.setattr(checks, name, lambda *args, **kwargs: pytest.fail("checks ran again"))
+    client.force_login(reviewer)
+    page = client.get(review_url(change)).content.decode()
+    assert "no longer follows the French text" in page  # the stored warning
+
+
+def test_the_review_page_shows_a_link_found_broken_after_submission(client, reviewer, live_wizard, editor):
+    factories.edit(live_wizard, "contact", editor, body_fr="Voir [la loi](https://law.test/).")
+    change = workflow.submit(live_wizard, author=editor)
+    LinkCheck.objects.create(url="https://law.test/", status="broken", http_status=410)
+    client.force_login(reviewer)
+    assert "https://law.test/ is gone (HTTP 410)" in client.get(review_url(change)).content.decode()
+
+
+def test_the_submit_page_costs_the_same_in_a_ten_times_larger_wizard(client, editor, wizard):
+    client.force_login(editor)
+    factories.grow(wizard, 50)
+    one_title_changed(wizard, editor, "Contact een")
+    small = cost(client, reverse("admin:cms_changerequest_submit"))
+    factories.grow(wizard, 450, section="even-more")
+    one_title_changed(wizard, editor, "Contact twee")
+    assert cost(client, reverse("admin:cms_changerequest_submit"))[0] == small[0]
+
+
+def test_the_admin_index_reads_no_draft_of_a_wizard_that_waits_for_review(client, editor, change):
+    client.force_login(editor)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("admin:index")).status_code == 200
+    # The wizards are listed (their roots); none of their steps is read.
+    assert not [query for query in queries if '"wizard_node"."depth" >=' in query["sql"]]
+
+
+def test_the_review_page_reads_no_draft_when_nothing_was_saved_since_the_submission(client, reviewer, change):
+    client.force_login(reviewer)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(review_url(change)).status_code == 200
+    steps_read = [query for query in queries if '"depth" >=' in query["sql"] and "body_fr" in query["sql"]]
+    assert not steps_read
