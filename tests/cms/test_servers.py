@@ -117,6 +117,7 @@ def admin(transactional_db):
 def test_a_publish_shows_on_both_servers_within_the_pointer_ttl(servers):
     wizard = factories.make_wizard()
     factories.publish(wizard)
+    time.sleep(POINTER_TTL + 0.1)  # a pointer read before the publish (/readyz, another test) is now too old
     for url in servers:
         assert "Titre demo" in httpx.get(f"{url}/fr/demo/").text  # each server now holds release 1
     factories.edit(wizard, "", title_fr="Démo renouvelée")
@@ -128,14 +129,15 @@ def test_a_publish_shows_on_both_servers_within_the_pointer_ttl(servers):
 
 def test_the_feedback_limit_counts_across_both_servers(servers):
     factories.publish(factories.make_wizard())
+    time.sleep(POINTER_TTL + 0.1)  # both servers see the release
     step = live.wizard("demo").steps["profiles/citizen/apply"]
     answers = []
     for number in range(settings.WIZARD_FEEDBACK_FLOOD_LIMIT + 1):
         token = feedback.make_token(step, now=time.time() - 10)
         with client(servers[number % 2], "203.0.113.9") as browser:
-            answers.append(browser.post(TASK, data={"token": token, "helpful": "yes"}).headers["Location"])
-    assert all(location.endswith("feedback=thanks#feedback") for location in answers[:-1])
-    assert answers[-1].endswith("feedback=retry#feedback")
+            answers.append(browser.post(TASK, data={"token": token, "helpful": "yes"}))
+    assert all(answer.headers["Location"].endswith("feedback=thanks#feedback") for answer in answers[:-1])
+    assert answers[-1].status_code == 200  # refused on the other server too: the form again, the answer kept
 
 
 def test_an_admin_session_opened_on_one_server_works_on_the_other(servers, admin):
