@@ -15,3 +15,5 @@ ROOT_URLCONF = "bench.urls"
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "ERROR"}}
+# The large benchmark wizard has 5,070 steps: more than an import takes by default (docs/security.md).
+WIZARD_IMPORT_MAX_STEPS = 20_000
