@@ -43,6 +43,21 @@ def paths_by_uid(wizard: Node) -> dict[str, str]:
     return {str(node.uid): path for path, node in wizard_step_paths(wizard).items()}
 
 
+def paths_of(text: str) -> dict[str, str]:
+    """uid → step path of the steps a text names by uid: two indexed queries, whatever the wizard's size."""
+    uids = [target for _opening, target in _NODE_HREF.findall(text or "") if is_uid(target.strip().strip("/"))]
+    nodes = list(Node.objects.filter(uid__in=[target.strip().strip("/") for target in uids])) if uids else []
+    ancestors = {node.path[:end] for node in nodes for end in range(2 * node.steplen, len(node.path), node.steplen)}
+    slugs = dict(Node.objects.filter(path__in=ancestors).values_list("path", "slug")) if ancestors else {}
+    slugs.update((node.path, node.slug) for node in nodes)
+    return {
+        str(node.uid): "/".join(
+            slugs[node.path[:end]] for end in range(2 * node.steplen, len(node.path) + 1, node.steplen)
+        )
+        for node in nodes
+    }
+
+
 def to_paths(text: str, paths: Mapping[str, str]) -> str:
     """Stored text → what an editor reads: `node:<uid>` becomes `node:<step path>` (`paths`: uid → path)."""
     return _replace(text, paths)

@@ -67,7 +67,8 @@ def referrers(node: Node) -> list[Node]:
 
 def display_text(node: Node, text: str) -> str:
     """A stored text of `node` as editors read it: `node:` references by step path."""
-    return references.to_paths(text, references.paths_by_uid(node.get_wizard())) if text else text
+    # Only the steps the text names: a form of a wizard of thousands of steps reads a few rows, not the tree.
+    return references.to_paths(text, references.paths_of(text)) if text else text
 
 
 def _store_references(node: Node, wizard: Node | None) -> None:

@@ -55,3 +55,12 @@ def test_the_migration_stores_paths_by_uid_and_builds_the_index(wizard):
     assert Node.objects.get(pk=renew.pk).body_fr == f"Voir [demander](node:{apply.uid})."
     assert Reference.objects.filter(source=renew, target_uid=apply.uid).exists()
     assert exchange.to_text(exchange.dump(wizard)) == exported
+
+
+def test_the_paths_of_a_text_cost_two_queries_whatever_the_wizard(wizard, django_assert_max_num_queries):
+    apply = wizard_step_paths(wizard)["profiles/citizen/apply"]
+    text = f"Voir [ici](node:{apply.uid}) et [là](node:{wizard_step_paths(wizard)['contact'].uid})."
+    with django_assert_max_num_queries(2):
+        found = references.paths_of(text)
+    assert sorted(found.values()) == ["contact", "profiles/citizen/apply"]
+    assert references.to_paths(text, found) == "Voir [ici](node:profiles/citizen/apply) et [là](node:contact)."
