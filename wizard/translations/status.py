@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from wizard import destinations, markdown
@@ -153,18 +153,20 @@ class Report:
         return {item.language: item for item in self.items if item.unit_id == unit_id}
 
 
-def _states(subjects: Iterable[Model]) -> dict[tuple[str, int, str, str], TranslationState]:
+def _states_of(subjects: Iterable[Model]) -> QuerySet[TranslationState]:
+    """The translation states of some steps and link targets (none for no subject)."""
+    subjects = list(subjects)
     nodes = [s.pk for s in subjects if isinstance(s, Node)]
     links = [s.pk for s in subjects if isinstance(s, LinkTarget)]
-    found: dict[tuple[str, int, str, str], TranslationState] = {}
     if not nodes and not links:
-        return found
-    query = TranslationState.objects.filter(node_id__in=nodes) | TranslationState.objects.filter(
+        return TranslationState.objects.none()
+    return TranslationState.objects.filter(node_id__in=nodes) | TranslationState.objects.filter(
         link_target_id__in=links
     )
-    for state in query:
-        found[_state_key(state)] = state
-    return found
+
+
+def _states(subjects: Iterable[Model]) -> dict[tuple[str, int, str, str], TranslationState]:
+    return {_state_key(state): state for state in _states_of(subjects)}
 
 
 def _key(subject: Model, name: str, lang: str) -> tuple[str, int, str, str]:
@@ -212,15 +214,8 @@ def wizard_subjects(wizard: Node) -> list[tuple[Node | LinkTarget, str]]:
 
 def _source_hashes(subjects: Iterable[Model]) -> dict[tuple[str, int, str, str], str]:
     """{state key: source hash} of the subjects' states: plain rows, for a whole wizard's thousands of states."""
-    nodes = [s.pk for s in subjects if isinstance(s, Node)]
-    links = [s.pk for s in subjects if isinstance(s, LinkTarget)]
     found: dict[tuple[str, int, str, str], str] = {}
-    if not nodes and not links:
-        return found
-    query = TranslationState.objects.filter(node_id__in=nodes) | TranslationState.objects.filter(
-        link_target_id__in=links
-    )
-    for node_id, link_id, name, lang, source_hash in query.values_list(
+    for node_id, link_id, name, lang, source_hash in _states_of(subjects).values_list(
         "node_id", "link_target_id", "field", "language", "source_hash"
     ):
         found[("node", node_id, name, lang) if node_id else ("link", link_id, name, lang)] = source_hash
