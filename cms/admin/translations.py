@@ -192,10 +192,8 @@ class TranslationDashboardAdmin(admin.ModelAdmin):
     def overview_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        rows = [
-            (wizard, dashboard_url(wizard), translations.report(wizard).summaries())
-            for wizard in Node.objects.wizards()
-        ]
+        # Counted from plain rows, every wizard at once: the query count does not grow with the wizards.
+        rows = [(done.wizard, dashboard_url(done.wizard), done.summaries) for done in translations.overview()]
         context = self._context(request, _("Translations"), rows=rows, languages=xliff.languages())
         return TemplateResponse(request, "admin/wizard/translations/overview.html", context)
 
@@ -204,19 +202,21 @@ class TranslationDashboardAdmin(admin.ModelAdmin):
     def dashboard_view(self, request: HttpRequest, wizard_id: int, **extra: Any) -> HttpResponse:
         """Completeness per language, and one page of one language's fields to translate (?lang=, ?status=)."""
         wizard = self._wizard(request, wizard_id)
-        report = translations.report(wizard)
-        summaries = report.summaries()
+        # Counts and the list to page from plain rows; only the page's steps are read as instances.
+        done = translations.completeness(wizard)
+        summaries = done.summaries
         shown = request.GET.get("lang")
         if shown not in {summary.language for summary in summaries}:
             # The first language with something to do: a wizard of thousands of steps lists one language at a time.
             shown = next((s.language for s in summaries if s.missing or s.outdated), summaries[0].language)
         status = request.GET.get("status") if request.GET.get("status") in STATUS_BADGES else None
-        needing = [item for item in report.needing(shown) if status in (None, item.status)]
+        needing = [need for need in done.needs[shown] if status in (None, need.status)]
         page = Paginator(needing, self.PAGE_SIZE).get_page(request.GET.get("page"))
+        listed = [(item, edit_url(item)) for item in translations.items(done, page.object_list, shown)]
         sections = [
             (
                 summary,
-                [(item, edit_url(item)) for item in page] if summary.language == shown else None,
+                listed if summary.language == shown else None,
                 reverse("admin:wizard_translationstate_xliff", args=[wizard.pk, summary.language]),
             )
             for summary in summaries

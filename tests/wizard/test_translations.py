@@ -238,3 +238,68 @@ def test_a_url_that_the_destination_site_lacks_is_not_missing(wizard):
     assert ("portal", "url", "en") not in found  # deliberately absent: nothing to translate
     assert found["portal", "url", "de"] == MISSING  # not said: still to translate
     assert ("url", "en") not in {(item.field, item.language) for item in translations.items_of(portal)}
+
+
+# Completeness: the dashboard's and the overview's counts from plain rows -----------------------------------------
+
+
+def assert_completeness_is_the_report(wizard: Node) -> None:
+    report = translations.report(wizard)
+    done = translations.completeness(wizard)
+    assert done.summaries == report.summaries()
+    for lang in translations.target_languages():
+        assert translations.items(done, done.needs[lang], lang) == report.needing(lang)
+
+
+def test_completeness_counts_and_lists_what_the_report_does(wizard):
+    assert_completeness_is_the_report(wizard)
+    steps = wizard_step_paths(wizard)
+    edit(steps["profiles/citizen"], title_fr="Je suis citoyen")  # outdated in Dutch
+    edit(steps["contact"], body_fr="Appelez [le centre](link:contact-center) ou [le portail](link:portal).")
+    edit(steps["profiles"], title_nl="  ")  # blank: missing
+    portal = LinkTarget.objects.get(key="portal")
+    portal.name_fr, portal.no_page = "Le portail", {"en": "fr"}  # its English URL is not missing: no page
+    portal.save()
+    wizard = factories.grow(wizard, 12)
+    report = translations.report(wizard)
+    assert {item.status for item in report.items} == {UP_TO_DATE, MISSING, OUTDATED}
+    assert_completeness_is_the_report(wizard)
+
+
+def test_the_overview_counts_each_wizard_as_its_dashboard_does(wizard):
+    other = factories.make_wizard("other", children=[factories.step("a", "info", body="[x](link:portal)")])
+    edit(wizard_step_paths(other)["a"], body_fr="[y](link:portal)")
+    done = translations.overview()
+    assert [each.wizard for each in done] == [wizard, other]
+    assert [each.summaries for each in done] == [translations.report(w).summaries() for w in (wizard, other)]
+
+
+def test_completeness_takes_three_queries_and_the_overview_four_whatever_the_size(db):
+    small = factories.make_wizard("small")
+    with CaptureQueriesContext(connection) as queries:
+        translations.overview()
+    assert len(queries) == 4
+    big = factories.make_wizard(
+        "big", children=[factories.step(f"s{i}", "info", body=f"Texte {i} [x](link:portal)") for i in range(40)]
+    )
+    for wizard in (small, big):
+        with CaptureQueriesContext(connection) as queries:
+            translations.completeness(wizard)
+        assert len(queries) == 3
+    with CaptureQueriesContext(connection) as queries:
+        translations.overview()
+    assert len(queries) == 4
+
+
+def test_items_read_only_the_listed_steps(wizard):
+    wizard = factories.grow(wizard, 40)
+    done = translations.completeness(wizard)
+    needs = done.needs["de"]
+    with CaptureQueriesContext(connection) as queries:
+        listed = translations.items(done, needs[:5], "de")
+    assert [(item.path, item.field) for item in listed] == [(need.path, need.field) for need in needs[:5]]
+    assert len(queries) == 1  # those five steps, by primary key
+    links = [need for need in needs if need.kind == "link"]
+    with CaptureQueriesContext(connection) as queries:
+        assert [item.subject.key for item in translations.items(done, links, "de")] == [n.path for n in links]
+    assert not queries  # the link targets were read with the counts

@@ -6,6 +6,7 @@ is outdated as soon as the French text no longer has that fingerprint. Detection
 a French text changed and changed back is up to date again, and a save that touched nothing flags nothing.
 """
 
+from wizard.translations.completeness import Completeness, Need, completeness, items, overview
 from wizard.translations.snapshots import MissingTranslations, check_publishable, missing_for_publish, outdated_by
 from wizard.translations.status import (
     MISSING,
@@ -43,22 +44,27 @@ __all__ = [
     "SOURCE_LANGUAGE",
     "STATUS_LABELS",
     "UP_TO_DATE",
+    "Completeness",
     "Item",
     "LanguageSummary",
     "MissingTranslations",
+    "Need",
     "Report",
     "check_publishable",
+    "completeness",
     "confirm",
     "confirm_all",
     "every_field",
     "fields_of",
     "fingerprint",
+    "items",
     "items_of",
     "language_name",
     "missing_for_publish",
     "needing",
     "nodes_needing",
     "outdated_by",
+    "overview",
     "record",
     "record_changed",
     "record_form",

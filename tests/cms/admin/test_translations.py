@@ -3,6 +3,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests import factories
@@ -276,3 +278,53 @@ def test_the_dashboard_filters_by_status(admin_client, wizard):
     response = admin_client.get(dashboard(wizard), {"lang": "nl", "status": OUTDATED})
     needing = {summary.language: needing for summary, needing, _url in response.context["sections"]}["nl"]
     assert [(item.path, item.field, item.status) for item, _url in needing] == [("profiles/citizen", "title", OUTDATED)]
+
+
+def get_counted(client, url: str, **params: str):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return response, len(queries)
+
+
+def test_the_dashboard_costs_the_same_queries_and_size_whatever_the_wizard_size(admin_client, wizard, monkeypatch):
+    small, small_queries = get_counted(admin_client, dashboard(wizard), lang="de")
+    wizard = factories.grow(wizard, 300)
+    # Counted from plain rows: the whole report (every step as an instance, an item per field) is never built.
+    monkeypatch.setattr(translations, "report", None)
+    large, large_queries = get_counted(admin_client, dashboard(wizard), lang="de")
+    assert large_queries == small_queries
+    assert len(large.content) < 2 * len(small.content) + 30_000  # one page of 50 rows, not 600
+    needing = {summary.language: needing for summary, needing, _url in large.context["sections"]}["de"]
+    assert len(needing) == 50
+    assert large.context["page"].paginator.count > 300
+    last, _queries = get_counted(admin_client, dashboard(wizard), lang="de", page="99")
+    (item, url), *_rest = {s.language: n for s, n, _url in last.context["sections"]}["de"]
+    assert url == reverse("admin:wizard_node_change", args=[item.subject.pk]) + f"#id_{item.field}_de"
+
+
+def test_the_overview_costs_the_same_queries_whatever_the_number_of_wizards(admin_client, wizard, monkeypatch):
+    overview = reverse("admin:wizard_translationstate_changelist")
+    _response, one = get_counted(admin_client, overview)
+    factories.grow(wizard, 100)
+    others = [factories.make_wizard(f"other-{n}") for n in range(3)]
+    monkeypatch.setattr(translations, "report", None)
+    response, four = get_counted(admin_client, overview)
+    assert four == one
+    assert [row[0] for row in response.context["rows"]] == [wizard, *others]
+    for other in others:
+        assert dashboard(other) in response.content.decode()
+
+
+def test_the_dashboard_lists_what_needs_translating_in_the_report_order(admin_client, wizard):
+    outdate(wizard)
+    factories.grow(wizard, 100)
+    expected = [(item.path, item.field, item.status) for item in translations.report(wizard).needing("de")]
+    assert len(expected) > 100
+    listed, number, more = [], 1, True
+    while more:
+        response = admin_client.get(dashboard(wizard), {"lang": "de", "page": number})
+        needing = {summary.language: needing for summary, needing, _url in response.context["sections"]}["de"]
+        listed += [(item.path, item.field, item.status) for item, _url in needing]
+        number, more = number + 1, response.context["page"].has_next()
+    assert listed == expected
