@@ -6,13 +6,13 @@ what needs translating come from one projection of the text columns, judged by t
 (tests/wizard/test_translations.py compares the two), and only the steps of the page shown are read as instances.
 """
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from wizard import markdown
 from wizard.models import LINK_TEXT_FIELDS, MARKDOWN_FIELDS, NODE_TEXT_FIELDS, LinkTarget, Node, TranslationState
@@ -31,6 +31,8 @@ from wizard.translations.status import (
 
 _COLUMNS = tuple(f"{name}_{lang}" for name in NODE_TEXT_FIELDS for lang in settings.WIZARD_LANGUAGES)
 _INDEX = {column: i for i, column in enumerate(_COLUMNS)}
+# A step as the projection reads it: pk, step path, and its text columns (None where NULL) in _COLUMNS' order.
+Step = tuple[int, str, tuple[str | None, ...]]
 _LINK_COLUMNS = tuple(_INDEX[f"{name}_{lang}"] for name in MARKDOWN_FIELDS for lang in settings.WIZARD_LANGUAGES)
 
 
@@ -79,13 +81,14 @@ def items(done: Completeness, needs: Sequence[Need], lang: str) -> list[Item]:
 
 def _measure(wizards: list[Node], nodes: Q, *, node_states: Q, keep_needs: bool = True) -> list[Completeness]:
     """The completeness of some wizards: `nodes` selects their nodes, roots included, `node_states` their states."""
-    steps: dict[str, list[tuple[int, str, tuple[str, ...]]]] = {w.path: [] for w in wizards}  # (pk, step path, texts)
+    steps: dict[str, list[Step]] = {w.path: [] for w in wizards}
     keys: dict[str, set[str]] = {w.path: set() for w in wizards}  # the link targets each wizard's texts use
     step_paths: dict[str, str] = {}
     steplen = Node.steplen
-    rows = Node.objects.filter(nodes).order_by("path").values_list("pk", "path", "depth", "slug", *_COLUMNS)
-    for pk, path, depth, slug, *values in rows:
-        texts = tuple(value or "" for value in values)
+    # A plain QuerySet: modeltranslation's makes two dicts of each row to apply fallbacks that suffixed columns skip.
+    rows = QuerySet(Node).filter(nodes).order_by("path").values_list("pk", "path", "depth", "slug", *_COLUMNS)
+    for row in rows:
+        pk, path, depth, slug, texts = row[0], row[1], row[2], row[3], row[4:]  # texts: None where a column is NULL
         root = path[:steplen]
         if root not in steps:
             continue  # a wizard created since the list of wizards was read
@@ -96,8 +99,8 @@ def _measure(wizards: list[Node], nodes: Q, *, node_states: Q, keep_needs: bool 
             step_paths[path] = f"{parent}/{slug}" if parent else slug
         steps[root].append((pk, step_paths[path], texts))
         for i in _LINK_COLUMNS:
-            if markdown.LINK_SCHEME in texts[i]:
-                keys[root].update(ref.target for ref in markdown.references(texts[i]) if ref.kind == "link")
+            if (value := texts[i]) and markdown.LINK_SCHEME in value:
+                keys[root].update(_link_keys(value))
     used = set().union(*keys.values())
     targets = list(LinkTarget.objects.filter(key__in=used).order_by("key"))  # the database's order, as in report
     hashes = _source_hashes(node_states | Q(link_target__key__in=used))
@@ -117,45 +120,58 @@ def _source_hashes(states: Q) -> dict[tuple[str, int, str, str], str]:
 
 def _judge(
     wizard: Node,
-    steps: Iterable[tuple[int, str, tuple[str, ...]]],
+    steps: Iterable[Step],
     targets: list[LinkTarget],
     hashes: dict[tuple[str, int, str, str], str],
     keep_needs: bool,
 ) -> Completeness:
     """Counts and needs by the rules of `status.report` (the same order too), from the texts alone."""
     languages = target_languages()
-    counts: dict[str, Counter[str]] = {lang: Counter() for lang in languages}
+    counts = {lang: dict.fromkeys((UP_TO_DATE, MISSING, OUTDATED), 0) for lang in languages}
     needs: dict[str, list[Need]] = {lang: [] for lang in languages}
 
-    def judge(kind: str, pk: int, path: str, name: str, source: str, translations: dict[str, str]) -> None:
+    def judge(
+        kind: str, pk: int, path: str, name: str, source: str, translations: Iterable[tuple[str, str | None]]
+    ) -> None:
         if not source.strip():
             return  # nothing to translate
         current = None  # the French text's fingerprint, computed once for all languages, and only if needed
-        for lang, target in translations.items():
-            followed = hashes.get((kind, pk, name, lang))
-            if not target.strip():
+        for lang, target in translations:
+            if not target or not target.strip():
                 state = MISSING
-            elif followed is None:
+            elif (followed := hashes.get((kind, pk, name, lang))) is None:
                 state = UP_TO_DATE  # as in status.status(): a translation nobody recorded
             else:
-                current = current or fingerprint(source)
+                current = current or _fingerprint(source)
                 state = UP_TO_DATE if followed == current else OUTDATED
             counts[lang][state] += 1
             if keep_needs and state != UP_TO_DATE:
                 needs[lang].append(Need(kind, pk, path, name, state))
 
-    columns = {name: [(lang, _INDEX[f"{name}_{lang}"]) for lang in languages] for name in NODE_TEXT_FIELDS}
-    source_columns = {name: _INDEX[f"{name}_{SOURCE_LANGUAGE}"] for name in NODE_TEXT_FIELDS}
+    plan = [
+        (name, _INDEX[f"{name}_{SOURCE_LANGUAGE}"], [(lang, _INDEX[f"{name}_{lang}"]) for lang in languages])
+        for name in NODE_TEXT_FIELDS
+    ]
     for pk, path, texts in steps:
-        for name in NODE_TEXT_FIELDS:
-            source = texts[source_columns[name]]
-            if source:
-                judge("node", pk, path, name, source, {lang: texts[i] for lang, i in columns[name]})
+        for name, source_column, columns in plan:
+            if source := texts[source_column]:
+                judge("node", pk, path, name, source, [(lang, texts[i]) for lang, i in columns])
     for target in targets:
         for name in LINK_TEXT_FIELDS:
-            translations = {lang: text(target, name, lang) for lang in languages if is_counted(target, name, lang)}
+            translations = [(lang, text(target, name, lang)) for lang in languages if is_counted(target, name, lang)]
             judge("link", target.pk, target.key, name, text(target, name, SOURCE_LANGUAGE), translations)
     summaries = [
         LanguageSummary(lang, sum(c.values()), c[UP_TO_DATE], c[MISSING], c[OUTDATED]) for lang, c in counts.items()
     ]
     return Completeness(wizard, summaries, needs, {target.pk: target for target in targets})
+
+
+# The dashboard and the overview judge every French text of a wizard at each request, and most of them have not
+# changed since the last one: as with Markdown references (wizard/markdown.py), each distinct text is hashed and
+# parsed once per process, a few MB at most.
+_fingerprint = lru_cache(maxsize=50_000)(fingerprint)
+
+
+@lru_cache(maxsize=50_000)
+def _link_keys(text: str) -> frozenset[str]:
+    return frozenset(ref.target for ref in markdown.references(text) if ref.kind == "link")
