@@ -19,11 +19,12 @@ class LanguageConverter:
 register_converter(LanguageConverter, "lang")
 
 app_name = "wizard"
+# Most requests are for a step: its pattern is tried first (none of these patterns can match another's addresses).
 urlpatterns = [
+    path("<lang:lang>/<slug:wizard>/<path:path>/", views.step, name="step"),
+    path("<lang:lang>/<slug:wizard>/", views.step, name="start"),
+    path("<lang:lang>/", views.index, name="index"),
     path("", views.root, name="root"),
     path("sitemap.xml", views.sitemap, name="sitemap"),
     path("robots.txt", views.robots, name="robots"),
-    path("<lang:lang>/", views.index, name="index"),
-    path("<lang:lang>/<slug:wizard>/", views.step, name="start"),
-    path("<lang:lang>/<slug:wizard>/<path:path>/", views.step, name="step"),
 ]

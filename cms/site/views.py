@@ -114,7 +114,9 @@ def render_step(
         if preview or current.kind != "task":
             return HttpResponseNotAllowed(["GET", "HEAD"])
         return _answer_feedback(request, live, current, lang, link_to)
-    back_to = pages.came_from(live, path, request.GET.get(pages.CAME_FROM, ""))
+    # Most requests have no query string: no need to parse one (request.GET builds a QueryDict).
+    query = request.GET if request.META.get("QUERY_STRING") else {}
+    back_to = pages.came_from(live, path, query.get(pages.CAME_FROM, ""))
     if not memoize:
         context = pages.page_context(live, lang, path, link_to=link_to, memoize=False, back_to=back_to)
         html = _render("wizard/step.html", lang, {**context, "preview": preview})
@@ -123,8 +125,7 @@ def render_step(
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
         response.headers["Content-Language"] = lang
         return response
-    # Most requests have no query string: no need to parse one (request.GET builds a QueryDict).
-    state = request.GET.get("feedback", "") if request.META.get("QUERY_STRING") else ""
+    state = query.get("feedback", "")
     state = state if current.kind == "task" and state in FEEDBACK_STATES else ""
     origin = site_origin(request)
 
