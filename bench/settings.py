@@ -14,6 +14,9 @@ DATABASES = {
 ROOT_URLCONF = "bench.urls"
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
-LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "ERROR"}}
+# Quiet, except with BENCH_REQUEST_LOG=1: the production logging, a line per request to standard error (bench/site.py
+# measures gunicorn's throughput with and without it).
+if os.environ.get("BENCH_REQUEST_LOG") != "1":
+    LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "ERROR"}}
 # The large benchmark wizard has 5,070 steps: more than an import takes by default (docs/security.md).
 WIZARD_IMPORT_MAX_STEPS = 20_000
