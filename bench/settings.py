@@ -14,6 +14,8 @@ DATABASES = {
 ROOT_URLCONF = "bench.urls"
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+# As in production, where `check --deploy` requires it: absolute links use it, not each request's Host header.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1")
 # Quiet, except with BENCH_REQUEST_LOG=1: the production logging, a line per request to standard error (bench/site.py
 # measures gunicorn's throughput with and without it).
 if os.environ.get("BENCH_REQUEST_LOG") != "1":

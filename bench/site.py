@@ -131,6 +131,44 @@ def measure(handler, paths: list[str], *, count: int, rounds: int) -> dict[str, 
     return best
 
 
+def request_log_cost(*, count: int, rounds: int) -> dict[str, float]:
+    """CPU µs per request of the request log alone (its middleware around a view that does nothing), with the
+    production logging writing to /dev/null: in the text and the JSON format, and off (LOG_REQUESTS=0)."""
+    import logging
+    import logging.config
+
+    from django.conf import settings
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from cms import settings as production
+    from cms.requestlog import RequestLogMiddleware
+
+    request, response = RequestFactory().get(TASK, REMOTE_ADDR="127.0.0.1"), HttpResponse(b"page")
+    middleware = RequestLogMiddleware(lambda request: response)
+    found = {}
+    with open(os.devnull, "w") as devnull:
+        for label, formatter, level in (("text", "text", "INFO"), ("json", "json", "INFO"), ("off", "text", "WARNING")):
+            handler = {"class": "logging.StreamHandler", "formatter": formatter, "stream": devnull}
+            logging.config.dictConfig(
+                {
+                    **production.LOGGING,
+                    "handlers": {"console": handler},
+                    "loggers": {"cms.requests": {"level": level}},
+                }
+            )
+            best = float("inf")
+            for _ in range(rounds):
+                started = time.process_time()
+                for _ in range(count):
+                    middleware(request)
+                best = min(best, (time.process_time() - started) / count * 1e6)
+            found[label] = best
+    logging.config.dictConfig(settings.LOGGING)  # the benchmark's own again
+    logging.getLogger("cms.requests").setLevel(logging.NOTSET)
+    return found
+
+
 def client(seconds: float, paths: list[str], results: "multiprocessing.Queue") -> None:
     ok = errors = 0
     connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
@@ -248,6 +286,12 @@ def main() -> None:
     print(f"  task page, seed + 5,000 steps    {big[TASK]:6.0f} µs   {big[TASK] / task:.2f}× the seed's (goal ≤ 1.1×)")
     print(f"  info page, seed + 5,000 steps    {big[INFO]:6.0f} µs   {big[INFO] / info:.2f}× the seed's")
     print(f"  a new step, seed + 5,000 steps   {big[deep]:6.0f} µs   {big[deep] / big[HELLO]:.2f}× hello")
+
+    cost = request_log_cost(count=count * 10, rounds=rounds)
+    print(
+        f"  the request log alone: {cost['text']:.1f} µs a request (LOG_FORMAT=text), {cost['json']:.1f} µs (json), "
+        f"{cost['off']:.1f} µs off (LOG_REQUESTS=0)"
+    )
 
     seconds = 3 if args.quick else args.seconds
     print(
