@@ -212,7 +212,7 @@ class TranslationDashboardAdmin(admin.ModelAdmin):
         status = request.GET.get("status") if request.GET.get("status") in STATUS_BADGES else None
         needing = [need for need in done.needs[shown] if status in (None, need.status)]
         page = Paginator(needing, self.PAGE_SIZE).get_page(request.GET.get("page"))
-        listed = [(item, edit_url(item)) for item in translations.items(done, page.object_list, shown)]
+        listed = [(item, edit_url(item)) for item in translations.items(page.object_list, shown)]
         sections = [
             (
                 summary,

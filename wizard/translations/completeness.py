@@ -53,7 +53,6 @@ class Completeness:
     wizard: Node
     summaries: list[LanguageSummary]
     needs: dict[str, list[Need]]  # by target language: steps in tree order, then link targets by key
-    targets: dict[int, LinkTarget]  # the link targets the wizard's texts use, by primary key
 
 
 def completeness(wizard: Node) -> Completeness:
@@ -67,9 +66,11 @@ def overview() -> list[Completeness]:
     return _measure(list(Node.objects.wizards()), Q(), node_states=Q(node__isnull=False), keep_needs=False)
 
 
-def items(done: Completeness, needs: Sequence[Need], lang: str) -> list[Item]:
-    """The `Item`s of some of `done`'s needs in one language (a page of the dashboard): one query, for the steps."""
-    subjects = {"node": Node.objects.in_bulk([need.pk for need in needs if need.kind == "node"]), "link": done.targets}
+def items(needs: Sequence[Need], lang: str) -> list[Item]:
+    """The `Item`s of some needs in one language (a page of the dashboard): a query for each kind of subject listed."""
+    nodes = [need.pk for need in needs if need.kind == "node"]
+    links = [need.pk for need in needs if need.kind == "link"]
+    subjects = {"node": Node.objects.in_bulk(nodes), "link": LinkTarget.objects.in_bulk(links)}  # none: no query
     found = []
     for need in needs:
         subject = subjects[need.kind].get(need.pk)
@@ -163,7 +164,7 @@ def _judge(
     summaries = [
         LanguageSummary(lang, sum(c.values()), c[UP_TO_DATE], c[MISSING], c[OUTDATED]) for lang, c in counts.items()
     ]
-    return Completeness(wizard, summaries, needs, {target.pk: target for target in targets})
+    return Completeness(wizard, summaries, needs)
 
 
 # The dashboard and the overview judge every French text of a wizard at each request, and most of them have not
