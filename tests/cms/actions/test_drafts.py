@@ -114,3 +114,33 @@ def test_the_discard_and_reset_pages_list_what_goes_and_do_it(client, live_wizar
     assert client.post(undo).status_code == 302
     contact.refresh_from_db()
     assert contact.note_fr == "Brouillon"
+
+
+def test_the_discard_and_reset_pages_cost_the_same_whatever_the_size_of_the_wizard(client, db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    boss = factories.make_user("boss", superuser=True)
+    client.force_login(boss)
+    extra = [factories.step(f"s{n}", "info") for n in range(300)]
+    small = factories.make_wizard("small")
+    big = factories.make_wizard("big", children=[*factories.document()["wizard"]["children"], *extra])
+    costs = []
+    for wizard in (small, big):
+        factories.publish(wizard)
+        contact = step(wizard, "contact")
+        contact.note_fr = "Brouillon"
+        actions.edit_step(contact, user=boss)
+        pages = [
+            reverse("admin:wizard_node_discard", args=[contact.pk]),
+            reverse("admin:wizard_node_reset", args=[wizard.pk]),
+            reverse("admin:wizard_node_change", args=[contact.pk]),
+        ]
+        found = []
+        for url in pages:
+            client.get(url)  # the session, the permissions: what a second request no longer reads
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found.append(len(queries))
+        costs.append(found)
+    assert costs[0] == costs[1]
