@@ -39,8 +39,3 @@ def others(node: Node, user: AbstractBaseUser) -> list[Presence]:
     horizon = timezone.now() - timedelta(seconds=TIMEOUT)
     found = Presence.objects.filter(node=node, seen_at__gte=horizon).exclude(user=user)
     return list(found.select_related("user").order_by("opened_at", "pk")[:SHOWN])
-
-
-def leave(node: Node, user: AbstractBaseUser) -> None:
-    """`user` closed `node`'s form (the script says so when the page goes away)."""
-    Presence.objects.filter(node=node, user=user).delete()

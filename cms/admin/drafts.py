@@ -28,6 +28,10 @@ def people(found: list[Presence]) -> list[dict[str, str]]:
     ]
 
 
+def _url(name: str, node: Node) -> str:
+    return reverse(name, args=[node.pk])
+
+
 class DraftsAdminMixin:
     """Presence on the step form; discard, reset and undo-reset pages."""
 
@@ -52,25 +56,24 @@ class DraftsAdminMixin:
             others = (
                 presence.here(node, request.user) if request.method == "GET" else presence.others(node, request.user)
             )
+            editor = actions.may_change_structure(request.user) and self.has_delete_permission(request, node)
             context.update(
                 presence=people(others),
                 presence_url=reverse("admin:wizard_node_presence", args=[node.pk]),
                 presence_every=presence.EVERY,
-                discard_url=reverse("admin:wizard_node_discard", args=[node.pk]) if not node.is_wizard else "",
-                reset_url=reverse("admin:wizard_node_reset", args=[node.pk]) if node.is_wizard else "",
+                discard_url=_url("admin:wizard_node_discard", node) if editor and not node.is_wizard else "",
+                reset_url=_url("admin:wizard_node_reset", node) if editor and node.is_wizard else "",
             )
         return super().change_view(request, object_id, form_url, context)
 
     def presence_view(self, request: HttpRequest, object_id: int) -> JsonResponse:
-        """POST: "I still have this form open" (or, with leave=1, "I closed it"); the answer: who else has."""
+        """POST: "I still have this form open"; the answer: who else has. (A closed form is forgotten once it
+        stops saying so: `presence.TIMEOUT`.)"""
         node = get_object_or_404(Node, pk=object_id)
         if not self.has_change_permission(request, node):
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        if request.POST.get("leave"):
-            presence.leave(node, request.user)
-            return JsonResponse({"others": []})
         return JsonResponse({"others": people(presence.here(node, request.user))})
 
     def _page(self, request: HttpRequest, template: str, title: str, **extra: Any) -> TemplateResponse:

@@ -88,6 +88,7 @@ class EditingForm(forms.ModelForm):
     model_admin: "EditingAdminMixin"
     clash_rows: list[ClashRow]
     keep_their_place = False
+    kept_theirs: list[str] = []  # what others changed since the form opened, which the save keeps
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -112,6 +113,12 @@ class EditingForm(forms.ModelForm):
         merged = self.model_admin.merge(self, base)
         if merged.clashes:
             self._show_clashes(merged)
+        elif base is not None:
+            self.kept_theirs = [
+                key
+                for key, side in merged.taken.items()
+                if side == merge.THEIRS and (base.get(key) or "") != (merged.values[key] or "")
+            ]
 
     def merge_base(self) -> dict[str, Any] | None:
         return unsigned(self.data.get(BASE_FIELD))
@@ -189,6 +196,15 @@ class EditingAdminMixin:
     def merge_base(self, form: forms.Form) -> dict[str, Any] | None:
         """The version the form was opened on (or, after a clash, theirs): what the edit action merges against."""
         return form.merge_base() if isinstance(form, EditingForm) and BASE_FIELD in form.fields else None
+
+    def tell_merged(self, request: HttpRequest, form: forms.Form) -> None:
+        """Say what of others' work since the form opened the save kept: their changes are in, not lost."""
+        if kept := getattr(form, "kept_theirs", None):
+            self.message_user(
+                request,
+                _("Saved together with what others changed since you opened the form: %s.") % ", ".join(kept),
+                messages.INFO,
+            )
 
     def state(self, obj: models.Model) -> dict[str, Any]:
         """What a save of `obj` merges, as stored (the edit action's)."""

@@ -187,6 +187,7 @@ class NodeAdmin(
         place = None if form.keep_their_place else place
         actions.edit_step(obj, user=request.user, base=self.merge_base(form), place=place)
         obj.refresh_from_db()
+        self.tell_merged(request, form)
 
     def move_node(self, request: HttpRequest) -> HttpResponse:
         """Drag and drop in the tree, through the move action."""
@@ -302,6 +303,7 @@ class LinkTargetAdmin(
     def save_model(self, request: HttpRequest, obj: LinkTarget, form: forms.Form, change: bool) -> None:
         if change:
             actions.edit_link_target(obj, user=request.user, base=self.merge_base(form))
+            self.tell_merged(request, form)
         else:
             actions.create_link_target(obj, user=request.user)
 

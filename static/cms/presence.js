@@ -11,10 +11,9 @@
   const tokenInput = document.querySelector("input[name=csrfmiddlewaretoken]");
   const token = tokenInput ? tokenInput.value : "";
 
-  function body(extra) {
+  function body() {
     const data = new URLSearchParams();
     data.set("csrfmiddlewaretoken", token);
-    if (extra) data.set(extra, "1");
     return data;
   }
 
@@ -40,8 +39,5 @@
     }, wait);
   }
 
-  window.addEventListener("pagehide", function () {
-    if (navigator.sendBeacon) navigator.sendBeacon(url, body("leave"));
-  });
   poll(every);
 })();

@@ -1,9 +1,12 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from reversion.models import Version
 
 from cms import actions, presence
-from cms.models import AuditEntry, DraftBackup
+from cms.models import AuditEntry, DraftBackup, Presence
 from tests import factories
 from tests.admin_forms import form_data
 from wizard.models import Node, wizard_step_paths
@@ -72,14 +75,21 @@ def test_translators_neither_discard_nor_reset(live_wizard):
     assert refused.value.code == "forbidden"
 
 
-def test_presence_names_the_others_and_forgets_the_gone(wizard, editor, django_assert_max_num_queries):
+def test_presence_names_the_others_and_forgets_the_gone(wizard, editor):
     other = factories.make_user("editor2", "Editors")
     contact = step(wizard, "contact")
     assert presence.here(contact, editor) == []
     [found] = presence.here(contact, other)
     assert found.user == editor
-    presence.leave(contact, editor)
+    earlier = timezone.now() - timedelta(seconds=presence.TIMEOUT - 5)
+    Presence.objects.filter(user=editor).update(opened_at=earlier, seen_at=earlier)
+    presence.here(contact, editor)  # the editor's form says it is still open
+    [still] = presence.here(contact, other)
+    assert still.opened_at == earlier  # "since": when the form was opened, not when it last said so
+    gone = timezone.now() - timedelta(seconds=presence.TIMEOUT + 1)
+    Presence.objects.filter(user=editor).update(seen_at=gone)  # the editor's form stopped saying it
     assert presence.here(contact, other) == []
+    assert Presence.objects.filter(user=editor).count() == 0
 
 
 def test_the_step_form_says_who_else_has_it_open(client, wizard, editor):
