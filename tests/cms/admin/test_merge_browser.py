@@ -19,10 +19,10 @@ def type_in(page: Page, selector: str, text: str) -> None:
 
 def open_step(page: Page, base: str, node: Node, lang: str) -> None:
     page.goto(f"{base}/admin/wizard/node/{node.pk}/change/")
-    page.get_by_role("link", name=lang, exact=True).first.click()
+    page.get_by_role("link", name=lang, exact=True).first.click(timeout=5000)
 
 
-@pytest.mark.usefixtures("closing_connections")
+@pytest.mark.usefixtures("roles", "closing_connections")
 def test_two_editors_merge_and_choose_on_a_clash(live_server, browser: Browser):
     base = live_server.url
     wizard = factories.make_wizard()
@@ -73,3 +73,50 @@ def test_two_editors_merge_and_choose_on_a_clash(live_server, browser: Browser):
     finally:
         for context in contexts:
             context.close()
+
+
+@pytest.mark.usefixtures("roles", "closing_connections")
+def test_discard_and_reset_are_confirmed_and_undone_from_history(live_server, browser: Browser):
+    base = live_server.url
+    wizard = factories.make_wizard()
+    factories.publish(wizard)
+    factories.make_user("editor", "Editors")
+    contact = wizard_step_paths(wizard)["contact"]
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        log_in(page, base, "editor")
+        shots = os.environ.get("MERGE_SCREENSHOTS")
+
+        # Discard one step's changes, then bring them back from the step's history.
+        open_step(page, base, contact, "fr")
+        type_in(page, "#id_note_fr", "Brouillon de note")
+        page.click("input[name=_continue]")
+        page.get_by_role("link", name="Discard my changes to this step").click()
+        expect(page.locator("#content-main")).to_contain_text("Brouillon de note")
+        page.get_by_role("button", name="Discard these changes").click()
+        expect(page.locator(".messagelist")).to_contain_text("are discarded")
+        contact.refresh_from_db()
+        assert contact.note_fr == ""
+        page.goto(f"{base}/admin/wizard/node/{contact.pk}/history/")
+        page.locator("#change-history tbody tr").nth(1).locator("a").click()  # the version before the discard
+        page.get_by_role("button", name="Revert to this version").click()
+        contact.refresh_from_db()
+        assert contact.note_fr == "Brouillon de note"
+
+        # Reset the whole draft: the page lists what goes; the wizard's history undoes it.
+        open_step(page, base, wizard, "fr")
+        page.get_by_role("link", name="Reset the draft to the live release").click()
+        expect(page.locator("#content-main")).to_contain_text("Brouillon de note")
+        if shots:
+            page.screenshot(path=f"{shots}/merge-reset.png", full_page=True)
+        page.get_by_role("button", name="Reset the draft to release #1").click()
+        expect(page.locator(".messagelist")).to_contain_text("is the live release again")
+        contact.refresh_from_db()
+        assert contact.note_fr == ""
+        page.get_by_role("button", name="Undo this reset").click()
+        expect(page.locator(".messagelist")).to_contain_text("back as it was before the reset")
+        contact.refresh_from_db()
+        assert contact.note_fr == "Brouillon de note"
+    finally:
+        context.close()
