@@ -84,6 +84,8 @@ def pages() -> list[Page]:
         Page("admin index", "editor", change("index")),
         Page("release list", "reviewer", change("cms_release_changelist")),
         Page("release detail", "reviewer", change("cms_release_change", "release_id")),
+        Page("discard confirmation", "editor", change("wizard_node_discard", "step_id")),
+        Page("reset confirmation", "editor", change("wizard_node_reset", "wizard_id")),
     ]
 
 

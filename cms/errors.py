@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 
 class ActionError(Exception):
@@ -23,3 +24,23 @@ class ActionError(Exception):
     @property
     def messages(self) -> list[str]:
         return [str(self)]
+
+
+class MergeConflict(ActionError):
+    """A save that clashes with one made since its form was opened: both changed some keys, to different values.
+
+    `clashes`: those keys (`wizard.merge.Clash`: base, mine, theirs); `theirs`: everything as stored now, the
+    version a resolved form starts from; `merged`: what the save would have written, theirs where keys clash.
+    Nothing was written.
+    """
+
+    def __init__(self, clashes: list[Any], *, theirs: dict[str, Any], merged: dict[str, Any]) -> None:
+        super().__init__(
+            _(
+                "Someone else changed %(keys)s since you opened this, to something else than you did: choose what to "
+                "keep. Nothing was saved."
+            ),
+            code="conflict",
+            keys=", ".join(clash.key for clash in clashes),
+        )
+        self.clashes, self.theirs, self.merged = clashes, theirs, merged

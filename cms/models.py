@@ -308,6 +308,9 @@ class AuditEntry(models.Model):
         IMPORT = "import", _("imported a wizard")
         TRANSLATE = "translate", _("imported translations")
         FAIL = "fail", _("could not publish")
+        DISCARD = "discard", _("discarded the changes to a step")
+        RESET = "reset", _("reset the draft")
+        RESTORE = "restore", _("undid a reset of the draft")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(
@@ -333,3 +336,46 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user or 'system'} {self.get_action_display()} {self.object_repr}"
+
+
+class Presence(models.Model):
+    """Someone has a step's form open: written when the form is shown, and again by its script while it stays open.
+
+    Several servers share it, so it lives in the database. Rows older than `cms.presence.TIMEOUT` mean nothing and
+    are deleted as others come; there is one row per person and step. Nobody is locked out: people are told.
+    """
+
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    opened_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("presence")
+        constraints = [models.UniqueConstraint(fields=["node", "user"], name="unique_presence")]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.node_id} since {self.opened_at:%H:%M}"
+
+
+class DraftBackup(models.Model):
+    """A wizard's draft as it was just before a reset threw it away (exchange format): what undoing the reset loads.
+
+    The wizard's history lists them, each with its "undo" button.
+    """
+
+    wizard = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="draft_backups")
+    snapshot = models.JSONField(help_text=_("The draft before the reset, in the exchange format."))
+    release_number = models.PositiveIntegerField(help_text=_("The live release the draft was reset to."))
+    created_at = models.DateTimeField(default=timezone.now)
+    reset_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    restored_at = models.DateTimeField(null=True, blank=True, help_text=_("When the reset was undone."))
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("draft backup")
+
+    def __str__(self) -> str:
+        return f"{self.snapshot['wizard']['slug']} before a reset to #{self.release_number}"

@@ -9,7 +9,9 @@ Each unit carries the French source, the current translation if any (state "need
 "needs-review-translation" when outdated, "translated" when up to date), notes for the translator, and a
 fingerprint of the source (in the standard `extradata` attribute, "source-sha256:…", so that the file stays valid
 against the strict XLIFF 1.2 schema) so that an import refuses a unit whose French changed since the export
-instead of overwriting a newer text with a translation of an older one.
+instead of overwriting a newer text with a translation of an older one. The same attribute holds the fingerprint
+of the translation as exported ("target-sha256:…"): an import merges like a form's save (wizard/merge.py), so a
+file whose unit still has the exported translation keeps one saved since, and a unit both changed is refused.
 
 Parsing uses the standard library, not defusedxml: ElementTree never fetches external entities or DTDs, expat
 (2.4.1 and later; see `pyexpat.EXPAT_VERSION`) stops entity-expansion bombs, and on top of that a file with any
@@ -32,7 +34,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from wizard import exchange, markdown, references, translations
+from wizard import exchange, markdown, merge, references, translations
 from wizard.models import LinkTarget, Node
 from wizard.translations import MISSING, OUTDATED, UP_TO_DATE, Item
 
@@ -40,6 +42,7 @@ XLIFF_NS = "urn:oasis:names:tc:xliff:document:1.2"
 MAX_BYTES = 20 * 1024 * 1024  # the seed wizard's full export is 100 kB; this is room for two hundred of them
 XLIFF2_NS = "urn:oasis:names:tc:xliff:document:2.0"
 HASH_PREFIX = "source-sha256:"
+TARGET_HASH_PREFIX = "target-sha256:"  # the translation as exported: the base a re-import merges against
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 TOOL = "wizard-cms"
 STATES = {MISSING: "needs-translation", OUTDATED: "needs-review-translation", UP_TO_DATE: "translated"}
@@ -131,7 +134,10 @@ def export(wizard: Node, lang: str, *, everything: bool = False) -> bytes:
         if item.is_markdown:
             source, translation = references.to_paths(source, paths), references.to_paths(translation or "", paths)
         attributes = {"id": item.unit_id, "resname": f"{item.path or '/'}:{item.field}", "xml:space": "preserve"}
-        attributes["extradata"] = HASH_PREFIX + translations.fingerprint(item.source)
+        attributes["extradata"] = (
+            f"{HASH_PREFIX}{translations.fingerprint(item.source)} "
+            f"{TARGET_HASH_PREFIX}{translations.fingerprint(item.target)}"
+        )
         model_field = type(item.subject)._meta.get_field(f"{item.field}_{lang}")
         if getattr(model_field, "max_length", None) and not item.is_markdown:
             attributes.update({"maxwidth": str(model_field.max_length), "size-unit": "char"})
@@ -159,6 +165,7 @@ class Unit:
     approved: bool
     source_hash: str | None
     line: int | None = None
+    target_hash: str | None = None  # the translation at export time (None: a file without it)
 
 
 @dataclass
@@ -203,8 +210,9 @@ def _children(element: ET.Element, name: str) -> list[ET.Element]:
     return [child for child in element if _local(child.tag) == (XLIFF_NS, name) or child.tag == name]
 
 
-def _source_hash(extradata: str) -> str | None:
-    return extradata.removeprefix(HASH_PREFIX) if extradata.startswith(HASH_PREFIX) else None
+def _hash(extradata: str, prefix: str) -> str | None:
+    found = [token.removeprefix(prefix) for token in extradata.split() if token.startswith(prefix)]
+    return found[0] if found else None
 
 
 def read(data: bytes) -> Document:
@@ -248,7 +256,8 @@ def read(data: bytes) -> Document:
                     target="".join(target.itertext()) if target is not None else None,
                     state=(target.get("state") or "") if target is not None else "",
                     approved=element.get("approved") == "yes",
-                    source_hash=_source_hash(element.get("extradata") or ""),
+                    source_hash=_hash(element.get("extradata") or "", HASH_PREFIX),
+                    target_hash=_hash(element.get("extradata") or "", TARGET_HASH_PREFIX),
                 )
             )
     return Document(wizard_slug=file.get("original") or "", language=lang, units=units)
@@ -370,6 +379,14 @@ def apply(
             outcome.message = "source changed since export: the French text is not the one translated; export again"
         elif not (unit.target or "").strip():
             outcome.result, outcome.message = SKIPPED, "no translation in the file"
+        elif (merged := _merge(unit, text, item)) is not None and merged.clashes:
+            outcome.message = (
+                "someone changed this translation since the export, and the file changes it too: theirs is kept; "
+                "export again, or choose between the two in the form"
+            )
+        elif merged is not None and merged.taken["text"] == merge.THEIRS:
+            outcome.result = UNCHANGED
+            outcome.message = "the file has the translation of the export; the one saved since is kept"
         elif translations.fingerprint(text) == translations.fingerprint(item.target):
             if item.status == OUTDATED and (unit.state in DONE_STATES or unit.approved):
                 outcome.result, outcome.message = CONFIRMED, "the translation is confirmed as still valid"
@@ -385,6 +402,14 @@ def apply(
     if not dry_run and (writes or confirms):
         _write(writes, confirms, user=user, comment=comment or f"Imported translations ({lang}).")
     return result
+
+
+def _merge(unit: Unit, text: str | None, item: Item) -> merge.Merged | None:
+    """The save rule of every form (wizard/merge.py), on fingerprints: the export's translation is the base."""
+    if unit.target_hash is None:
+        return None
+    mine, theirs = translations.fingerprint(text), translations.fingerprint(item.target)
+    return merge.merge({"text": unit.target_hash}, {"text": mine}, {"text": theirs})
 
 
 def _write(

@@ -1,6 +1,6 @@
 """Writing link targets: create, edit, delete. A link target still used by a step cannot go."""
 
-from datetime import datetime
+from typing import Any
 
 import reversion
 from django.conf import settings
@@ -11,10 +11,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cms import audit
-from cms.actions.base import claim, may_change_structure, refused, require, revision
-from cms.errors import ActionError
+from cms.actions.base import may_change_structure, refused, require, revision
+from cms.errors import ActionError, MergeConflict
 from cms.models import AuditEntry
-from wizard import translations
+from wizard import merge, translations
 from wizard.models import LINK_TEXT_FIELDS, LinkTarget
 
 Action = AuditEntry.Action
@@ -54,19 +54,34 @@ def create_link_target(target: LinkTarget, *, user: AbstractBaseUser | None, com
     return target
 
 
+def link_target_state(target: LinkTarget) -> dict[str, Any]:
+    """What a save of a link target merges (wizard/merge.py): its key, name and URL per language, and "no page in"."""
+    return {**_columns(target), "no_page": dict(target.no_page or {})}
+
+
+def merge_link_target(target: LinkTarget, *, base: dict[str, Any] | None) -> merge.Merged:
+    """What `edit_link_target` would save of `target` (its fields as given), read only, for a form's clashes."""
+    _lock_targets()
+    theirs = link_target_state(LinkTarget.objects.get(pk=target.pk))
+    return merge.merge(base if base is not None else theirs, link_target_state(target), theirs)
+
+
 @transaction.atomic
 def edit_link_target(
-    target: LinkTarget, *, user: AbstractBaseUser | None, seen: datetime | None = None, comment: str = ""
+    target: LinkTarget, *, user: AbstractBaseUser | None, base: dict[str, Any] | None = None, comment: str = ""
 ) -> LinkTarget:
-    """Save a link target's fields as given; `seen` as for steps (a stale save is refused). Translators change
-    the other languages' names and addresses only."""
+    """Save what the editor changed in a link target, merged with what others saved since `base` (as for steps:
+    `edit_step`). Translators change the other languages' names and addresses only."""
     require(user, "wizard.change_linktarget", _("change link targets"))
     _lock_targets()
     before = LinkTarget.objects.select_for_update().get(pk=target.pk)
-    if seen is not None:
-        claim(target, seen)
-    old, new = _columns(before), _columns(target)
-    changed = [name for name in new if new[name] != old[name]]
+    theirs = link_target_state(before)
+    merged = merge.merge(base if base is not None else theirs, link_target_state(target), theirs)
+    if merged.clashes:
+        raise MergeConflict(merged.clashes, theirs=theirs, merged=merged.values)
+    for name, value in merged.values.items():
+        setattr(target, name, value)
+    changed = [name for name in merged.changed(theirs) if name != "no_page"]
     if not may_change_structure(user) and (forbidden := sorted(set(changed) & STRUCTURE_COLUMNS)):
         raise ActionError(
             _("Translators change translations only, not %(fields)s: ask an editor."),

@@ -9,7 +9,7 @@ target step's uid (wizard/references.py), so a rename or a move never rewrites a
 breaks a reference.
 """
 
-from datetime import datetime
+import copy
 from typing import Any
 
 import reversion
@@ -22,10 +22,10 @@ from django.utils.translation import gettext_lazy as _
 from reversion.models import Version
 
 from cms import audit
-from cms.actions.base import claim, lock, may_change_structure, refused, require, revision
-from cms.errors import ActionError
+from cms.actions.base import lock, may_change_structure, refused, require, revision
+from cms.errors import ActionError, MergeConflict
 from cms.models import AuditEntry
-from wizard import references, translations
+from wizard import merge, references, translations
 from wizard.models import MARKDOWN_FIELDS, NODE_TEXT_FIELDS, POSITION_FIELDS, Node, Placement
 
 Action = AuditEntry.Action
@@ -137,23 +137,100 @@ def create_step(
     return node
 
 
+def place_of(node: Node) -> str:
+    """Where a step stands, by identity: its parent's uid and its left sibling's ("" for none), as "parent/left"."""
+    parent, left = Node.objects.get_parent(node), Node.objects.get_prev_sibling(node)
+    return f"{parent.uid if parent else ''}/{left.uid if left else ''}"
+
+
+def _asked_place(node: Node, reference: Node, position: str) -> str:
+    """The place (as `place_of` says it) that moving `node` to `position` relative to `reference` would give it."""
+    parent = parent_for(reference, position)
+    siblings = (Node.objects.get_children(parent) if parent else Node.objects.wizards()).exclude(pk=node.pk)
+    if position in {"first-child", "first-sibling"}:
+        left = None
+    elif position == "left":
+        left = siblings.filter(path__lt=reference.path).order_by("path").last()
+    elif position == "right":
+        left = reference
+    else:  # the last child, or the last sibling
+        left = siblings.order_by("path").last()
+    return f"{parent.uid if parent else ''}/{left.uid if left else ''}"
+
+
+def _state_columns() -> list[str]:
+    return ["slug", "kind", *(f"{name}_{lang}" for name in NODE_TEXT_FIELDS for lang in settings.WIZARD_LANGUAGES)]
+
+
+def step_state(node: Node) -> dict[str, Any]:
+    """What a save merges (wizard/merge.py), as stored: slug, kind, each text in each language, and the place.
+
+    An edit form keeps this, signed, as the version it started from (the `base` of `edit_step`).
+    """
+    return {**{column: getattr(node, column) or "" for column in _state_columns()}, "place": place_of(node)}
+
+
+def _merge_step(
+    node: Node, before: Node, wizard: Node, base: dict[str, Any] | None, place: tuple[Node | None, str] | None
+) -> tuple[merge.Merged, dict[str, Any]]:
+    """`node`'s fields (as typed) merged with `before` (the stored step) since `base`; and the stored state."""
+    mine_node = copy.copy(node)
+    _store_references(mine_node, wizard)
+    theirs = step_state(before)
+    mine = {column: getattr(mine_node, column) or "" for column in _state_columns()}
+    if place is not None and place[0] is not None:
+        mine["place"] = _asked_place(before, place[0], place[1])
+    # No base: the caller writes what it gives (a command, a rename), as if it had started from what is stored.
+    return merge.merge(base if base is not None else theirs, mine, theirs), theirs
+
+
+def _kept(merged: merge.Merged, base: dict[str, Any] | None, theirs: dict[str, Any]) -> list[str]:
+    if base is None:
+        return []
+    return [key for key, side in merged.taken.items() if side == merge.THEIRS and base.get(key, "") != theirs[key]]
+
+
+def merge_step(
+    node: Node, *, base: dict[str, Any] | None, place: tuple[Node | None, str] | None = None
+) -> merge.Merged:
+    """What `edit_step` would save of `node` (its fields as typed): the same merge, read only, for a form to show
+    the clashes before anything is written. Locks the wizard's root row until the transaction ends."""
+    wizard = lock(node.get_wizard())
+    return _merge_step(node, Node.objects.get(pk=node.pk), wizard, base, place)[0]
+
+
 @transaction.atomic
-def edit_step(node: Node, *, user: AbstractBaseUser | None, seen: datetime | None = None, comment: str = "") -> Node:
-    """Save the fields of `node` as given (texts as typed). `seen`: the `updated_at` the editor started from;
-    a save against a version someone replaced since is refused. Translators change translations only."""
+def edit_step(
+    node: Node,
+    *,
+    user: AbstractBaseUser | None,
+    base: dict[str, Any] | None = None,
+    place: tuple[Node | None, str] | None = None,
+    comment: str = "",
+) -> Node:
+    """Save what the editor changed in `node` (its fields as typed), merged with what others saved since.
+
+    `base`: the step as the editor's form started from (`state_of`, kept by the form). Per field and language,
+    and for the slug, the kind and the place (wizard/merge.py): only I changed it, mine; only someone else,
+    theirs; both, differently: `MergeConflict` and nothing written. Without `base`, the fields are written as
+    given. `place`: where the form asks to put the step, (reference step, treebeard position). Translators
+    change translations only.
+    """
     require(user, "wizard.change_node", _("change steps"))
     wizard = lock(node.get_wizard())
     before = Node.objects.get(pk=node.pk)
-    if seen is not None:
-        claim(node, seen)
-    _store_references(node, wizard)
-    changed = _changed(before, node)
+    merged, theirs = _merge_step(node, before, wizard, base, place)
+    if merged.clashes:
+        raise MergeConflict(merged.clashes, theirs=theirs, merged=merged.values)
+    changed = [key for key in merged.changed(theirs) if key != "place"]
     if not may_change_structure(user) and (forbidden := sorted(set(changed) & STRUCTURE_COLUMNS)):
         raise ActionError(
             _("Translators change translations only, not %(fields)s: ask an editor."),
             code="forbidden",
             fields=", ".join(forbidden),
         )
+    for column in _state_columns():  # stored forms: node: references by uid
+        setattr(node, column, merged.values[column])
     for name in POSITION_FIELDS:  # where it stands is the tree's, never a stale copy's
         setattr(node, name, getattr(before, name))
     _validate(node, Node.objects.get_parent(node))
@@ -166,8 +243,12 @@ def edit_step(node: Node, *, user: AbstractBaseUser | None, seen: datetime | Non
     details: dict[str, Any] = {"fields": changed}
     if before.slug != node.slug:
         details["slug"] = [before.slug, node.slug]
+    if kept := _kept(merged, base, theirs):
+        details["kept"] = kept  # what others saved since the form was opened, and this save kept
     action = Action.RENAME if before.slug != node.slug else Action.EDIT
     audit.record(wizard, action, user=user, obj=node, comment=comment, details=details)
+    if place is not None and place[0] is not None and merged.taken.get("place") == merge.MINE:
+        node = move_step(node, user=user, target=place[0], position=place[1], comment=comment)
     return node
 
 

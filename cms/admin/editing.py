@@ -1,13 +1,15 @@
 """Admin behaviour for the editorial roles, mixed into NodeAdmin and LinkTargetAdmin.
 
-- No lost work: a save is refused when someone else saved the same object since the form was opened
-  (optimistic locking on `updated_at`), with what they changed, field by field.
+- No lost work: a save is merged with whatever others saved since the form was opened (wizard/merge.py, through
+  the edit actions); where both changed one field differently, the form shows theirs, mine and the base side by
+  side, and saves only once each is resolved.
 - Translators change the translated texts of existing steps and link targets; French is the source language and
   stays read-only for them, as do slugs, kinds, keys and the tree's structure (no add, delete, move, revert).
 - Editors submit whole wizards for review from the step list (cms.workflow.submit).
 """
 
-from datetime import datetime
+import json
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -15,88 +17,78 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import unquote
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from reversion.models import Version
 
 from cms import actions, workflow
-from wizard.models import POSITION_FIELDS, Node
+from wizard import merge
+from wizard.models import MARKDOWN_FIELDS, Node
 
-LOCK_FIELD = "seen_version"
+BASE_FIELD = "merge_base"  # the version the form started from (signed): what a save merges against
+CLASH_FIELD = "merge_clashes"  # the keys a save clashed on, each with its base and my value (signed)
+RESOLVE_PREFIX = "resolve-"  # the choice per clashing key: "mine", "theirs" or "edit" (as edited in the form)
+CHOICES = ("mine", "theirs", "edit")
+SIGNING_SALT = "cms.admin.editing.merge"
 SOURCE_LANGUAGE = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
-# What a conflict report and a lock ignore: bookkeeping, not content.
-IGNORED_FIELDS = {*POSITION_FIELDS, "id", "uid", "updated_at"}
+PLACE_FIELDS = ("treebeard_position", "treebeard_ref_node", "treebeard_ref_path")
 
 
-def _token(obj: models.Model) -> str:
-    return obj.updated_at.isoformat()
+def signed(value: Any) -> str:
+    return signing.dumps(value, salt=SIGNING_SALT, compress=True)
 
 
-def _same_moment(a: Any, b: datetime) -> bool:
-    # reversion stores times to the millisecond (Django's JSON encoder); the column keeps microseconds.
-    return isinstance(a, datetime) and abs((a - b).total_seconds()) < 0.001
+def unsigned(text: str | None) -> Any:
+    """What `signed` signed; None for nothing or a tampered value (the save then writes what the form sends)."""
+    try:
+        return signing.loads(text, salt=SIGNING_SALT) if text else None
+    except signing.BadSignature:
+        return None
 
 
-def _excerpts(before: Any, after: Any, context: int = 40) -> tuple[str, str]:
-    """The two values around where they differ, so that a long text's one changed word shows."""
-    a, b = "" if before is None else str(before), "" if after is None else str(after)
-    start = 0
-    while start < min(len(a), len(b)) and a[start] == b[start]:
-        start += 1
-    end = 0
-    while end < min(len(a), len(b)) - start and a[len(a) - 1 - end] == b[len(b) - 1 - end]:
-        end += 1
-
-    def cut(text: str) -> str:
-        first, last = max(start - context, 0), min(len(text) - end + context, len(text))
-        return f"“{'…' if first else ''}{text[first:last]}{'…' if last < len(text) else ''}”"
-
-    return cut(a), cut(b)
+def placement(form: forms.Form) -> tuple[Node | None, str] | None:
+    """The place a form asks for, if it changes it: (reference step, treebeard position)."""
+    if not {"treebeard_position", "treebeard_ref_node"} & set(form.changed_data):
+        return None
+    return form.cleaned_data.get("treebeard_ref_node"), form.cleaned_data.get("treebeard_position") or "last-child"
 
 
-def conflicts(obj: models.Model, seen: datetime) -> list[str]:
-    """What others changed in `obj` since the version saved at `seen`, field by field, and who did."""
-    versions = list(Version.objects.get_for_object(obj).select_related("revision__user")[:50])
-    base = next((v for v in versions if _same_moment(v.field_dict.get("updated_at"), seen)), None)
-    current = type(obj).objects.get(pk=obj.pk)
-    latest = versions[0].revision if versions else None
-    who = (
-        _("%(user)s saved it at %(at)s.")
-        % {"user": latest.user or _("an import"), "at": timezone.localtime(latest.date_created).strftime("%H:%M:%S")}
-        if latest
-        else ""
-    )
-    lines = [_("Someone else saved this since you opened it. %s Your changes are not saved yet.") % who]
-    if base is None:
-        lines.append(_("Open this page again in another tab to see their version."))
-    else:
-        names = {field.attname for field in type(obj)._meta.concrete_fields}
-        for field in type(obj)._meta.concrete_fields:
-            # modeltranslation keeps the untranslated column too, a copy of the French one: report the French.
-            if field.attname in IGNORED_FIELDS or f"{field.attname}_{SOURCE_LANGUAGE}" in names:
-                continue
-            if field.attname not in base.field_dict:
-                continue
-            before, after = base.field_dict[field.attname], getattr(current, field.attname)
-            if before != after and (before or after):  # an empty translation is None or "" alike
-                shown = dict(zip(("before", "after"), _excerpts(before, after), strict=True))
-                lines.append(_("%(field)s: %(before)s → %(after)s") % {"field": field.attname, **shown})
-    lines.append(_("Save again to replace their version with yours, or reload the page to start from theirs."))
-    return lines
+@dataclass
+class ClashRow:
+    """One clashing key as the conflict screen shows it: theirs, mine, the base, and the choice made so far."""
+
+    key: str
+    label: str
+    theirs: str
+    mine: str
+    base: str
+    choice: str = ""
+
+    @property
+    def input_name(self) -> str:
+        return RESOLVE_PREFIX + self.key
 
 
 class EditingForm(forms.ModelForm):
-    """Newlines as "\n", whatever the browser sent; and no overwriting of a save made since the form was shown.
+    """Newlines as "\n", whatever the browser sent; and a save merged with what others saved since the form opened.
 
     Browsers send a textarea's line breaks as "\r\n": kept as such, a mere save would change every Markdown
     text, and with it the wizard's content hash and the reviewer's diff.
+
+    The merge is the edit action's (wizard/merge.py); the form asks it first, so that a clash is shown with the
+    form (theirs, mine, base, and a choice for each) instead of being refused after. Once shown, the form starts
+    from their version: every value only they changed is theirs in the form, and a second click on Save can
+    never write a stale value back.
     """
+
+    model_admin: "EditingAdminMixin"
+    clash_rows: list[ClashRow]
+    keep_their_place = False
+    kept_theirs: list[str] = []  # what others changed since the form opened, which the save keeps
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -107,16 +99,73 @@ class EditingForm(forms.ModelForm):
 
     def _post_clean(self) -> None:
         super()._post_clean()
-        if self.errors or self.instance.pk is None or LOCK_FIELD not in self.fields:
+        self.clash_rows = []
+        if self.errors or self.instance.pk is None or BASE_FIELD not in self.fields:
             return
-        seen = parse_datetime(self.data.get(LOCK_FIELD) or "")
-        # Report a conflict here, with what changed; the edit action refuses the stale save in any case.
-        if not actions.is_stale(self.instance, seen):
-            return
-        self.add_error(None, ValidationError(conflicts(self.instance, seen or timezone.now())))
+        base = self.merge_base()
+        pending = unsigned(self.data.get(CLASH_FIELD)) or {}
+        if base is not None and pending:
+            unresolved = self._resolve(base, pending)
+            if unresolved:
+                self.clash_rows = [self._row(key, *pending[key], base.get(key)) for key in unresolved]
+                self.add_error(None, _("Choose, for each field below, what to keep. Nothing was saved yet."))
+                return
+        merged = self.model_admin.merge(self, base)
+        if merged.clashes:
+            self._show_clashes(merged)
+        elif base is not None:
+            self.kept_theirs = [
+                key
+                for key, side in merged.taken.items()
+                if side == merge.THEIRS and (base.get(key) or "") != (merged.values[key] or "")
+            ]
+
+    def merge_base(self) -> dict[str, Any] | None:
+        return unsigned(self.data.get(BASE_FIELD))
+
+    def _resolve(self, base: dict[str, Any], pending: dict[str, Any]) -> list[str]:
+        """Apply each choice made on the conflict screen; the keys still without one."""
+        unresolved = []
+        for key, (_old, mine) in pending.items():
+            choice = self.data.get(RESOLVE_PREFIX + key)
+            if choice not in CHOICES:
+                unresolved.append(key)
+            elif key == "place":
+                self.keep_their_place = choice == "theirs"
+            elif choice != "edit":
+                # Theirs is the base now: a value equal to the base is "unchanged by me", so theirs stays.
+                setattr(self.instance, key, base.get(key, "") if choice == "theirs" else mine)
+        return unresolved
+
+    def _show_clashes(self, merged: Any) -> None:
+        theirs = self.model_admin.state(type(self.instance).objects.get(pk=self.instance.pk))
         data = self.data.copy()
-        data[LOCK_FIELD] = _token(type(self.instance).objects.get(pk=self.instance.pk))
+        data[BASE_FIELD] = signed(theirs)
+        data[CLASH_FIELD] = signed({clash.key: [clash.base, clash.mine] for clash in merged.clashes})
+        clashing = {clash.key for clash in merged.clashes}
+        for key, value in merged.values.items():
+            if key in clashing or key not in self.fields:
+                continue
+            data[key] = self.model_admin.shown(self.instance, key, value)
+        if "place" not in clashing and merged.taken.get("place") == "theirs" and "treebeard_position" in self.fields:
+            current = self.model_admin.current_place(self.instance)
+            data.update({name: current.get(name) or "" for name in PLACE_FIELDS})
         self.data = data
+        self.clash_rows = [self._row(clash.key, clash.base, clash.mine, clash.theirs) for clash in merged.clashes]
+        self.add_error(None, ValidationError(str(actions.MergeConflict(merged.clashes, theirs=theirs, merged={}))))
+
+    def _row(self, key: str, base: Any, mine: Any, theirs: Any) -> ClashRow:
+        show = self.model_admin.shown
+        field = self.fields.get(key)
+        label = f"{field.label} ({key})" if field is not None else key
+        return ClashRow(
+            key=key,
+            label=label,
+            theirs=show(self.instance, key, theirs),
+            mine=show(self.instance, key, mine),
+            base=show(self.instance, key, base),
+            choice=self.data.get(RESOLVE_PREFIX + key, ""),
+        )
 
 
 class EditingAdminMixin:
@@ -144,9 +193,30 @@ class EditingAdminMixin:
         """May change texts, but not add or delete (the Translators group's permissions)."""
         return not actions.may_change_structure(request.user)
 
-    def seen_version(self, form: forms.Form) -> datetime | None:
-        """The version (`updated_at`) the form was opened on, for the edit action's stale-save check."""
-        return parse_datetime(form.data.get(LOCK_FIELD) or "") if LOCK_FIELD in form.fields else None
+    def merge_base(self, form: forms.Form) -> dict[str, Any] | None:
+        """The version the form was opened on (or, after a clash, theirs): what the edit action merges against."""
+        return form.merge_base() if isinstance(form, EditingForm) and BASE_FIELD in form.fields else None
+
+    def tell_merged(self, request: HttpRequest, form: forms.Form) -> None:
+        """Say what of others' work since the form opened the save kept: their changes are in, not lost."""
+        if kept := getattr(form, "kept_theirs", None):
+            self.message_user(
+                request,
+                _("Saved together with what others changed since you opened the form: %s.") % ", ".join(kept),
+                messages.INFO,
+            )
+
+    def state(self, obj: models.Model) -> dict[str, Any]:
+        """What a save of `obj` merges, as stored (the edit action's)."""
+        raise NotImplementedError
+
+    def merge(self, form: EditingForm, base: dict[str, Any] | None) -> merge.Merged:
+        """The edit action's merge of what the form sends, read only."""
+        raise NotImplementedError
+
+    def shown(self, obj: models.Model, key: str, value: Any) -> str:
+        """A stored value as the form shows it."""
+        return "" if value is None else str(value)
 
     def get_actions(self, request: HttpRequest) -> dict:
         actions_ = super().get_actions(request)
@@ -178,16 +248,18 @@ class EditingAdminMixin:
         if obj is not None and self.is_translator(request):
             fieldsets = [(name, options) for name, options in fieldsets if not _is_placement(options["fields"])]
         if obj is not None and fieldsets:
-            fieldsets[0][1]["fields"].append(LOCK_FIELD)
+            fieldsets[0][1]["fields"] += [BASE_FIELD, CLASH_FIELD]
         return fieldsets
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> type:
         if "form" not in kwargs:
             # Translators get a plain form: without treebeard's placement fields, nothing can move.
             base = forms.ModelForm if obj is not None and self.is_translator(request) else self.form
-            attrs = {}
+            attrs: dict[str, Any] = {"model_admin": self}
             if obj is not None:
-                attrs[LOCK_FIELD] = forms.CharField(widget=forms.HiddenInput, required=False, initial=_token(obj))
+                hidden = forms.HiddenInput
+                attrs[BASE_FIELD] = forms.CharField(widget=hidden, required=False, initial=signed(self.state(obj)))
+                attrs[CLASH_FIELD] = forms.CharField(widget=hidden, required=False)
             kwargs["form"] = type(base.__name__, (EditingForm, base), attrs)
         return super().get_form(request, obj, change=change, **kwargs)
 
@@ -196,10 +268,35 @@ def _is_placement(fields: list) -> bool:
     return "treebeard_position" in fields or "treebeard_ref_node" in fields
 
 
+MARKDOWN_COLUMNS = {f"{name}_{lang}" for name in MARKDOWN_FIELDS for lang in settings.WIZARD_LANGUAGES}
+
+
 class NodeEditingMixin(EditingAdminMixin):
     structure_fields = ("slug", "kind")
     translated_fields = ("title", "label", "body", "note")
     actions = ["submit_for_review"]
+
+    def state(self, obj: Node) -> dict[str, Any]:
+        return actions.step_state(obj)
+
+    def merge(self, form: EditingForm, base: dict[str, Any] | None) -> merge.Merged:
+        place = None if form.keep_their_place else placement(form)
+        return actions.merge_step(form.instance, base=base, place=place)
+
+    def shown(self, obj: Node, key: str, value: Any) -> str:
+        if key == "place":
+            return describe_place(value or "/")
+        if key in MARKDOWN_COLUMNS:
+            return actions.display_text(obj, value or "")
+        return super().shown(obj, key, value)
+
+    def current_place(self, obj: Node) -> dict[str, Any]:
+        """The placement fields as treebeard's form fills them in for where the step stands now."""
+        left = Node.objects.get_prev_sibling(obj)
+        if left is not None:
+            return {"treebeard_position": "right", "treebeard_ref_node": left.pk}
+        parent = Node.objects.get_parent(obj)
+        return {"treebeard_position": "first-child", "treebeard_ref_node": parent.pk if parent else ""}
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         # treebeard 7 sets up its tree listing for GET only: a POST that shows the list again (an action the user
@@ -224,9 +321,30 @@ class NodeEditingMixin(EditingAdminMixin):
                 )
 
 
+def describe_place(place: str) -> str:
+    """A place as `actions.step_state` stores it ("parent uid/left sibling uid"), in words."""
+    parent_uid, _slash, left_uid = place.partition("/")
+    uids = [uid for uid in (parent_uid, left_uid) if uid]
+    found = {str(node.uid): node for node in Node.objects.filter(uid__in=uids)}
+    parent, left = found.get(parent_uid), found.get(left_uid)
+    under = _("under “%s”") % parent if parent else _("as a wizard")
+    return f"{under}, " + (_("after “%s”") % left if left else _("first"))
+
+
 class LinkTargetEditingMixin(EditingAdminMixin):
     structure_fields = ("key",)
     translated_fields = ("name", "url")
+
+    def state(self, obj: models.Model) -> dict[str, Any]:
+        return actions.link_target_state(obj)
+
+    def merge(self, form: EditingForm, base: dict[str, Any] | None) -> merge.Merged:
+        return actions.merge_link_target(form.instance, base=base)
+
+    def shown(self, obj: models.Model, key: str, value: Any) -> str:
+        if key == "no_page":
+            return json.dumps(value or {}, ensure_ascii=False)
+        return super().shown(obj, key, value)
 
     def revision_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None) -> Any:
         # A revert writes every field back, the key and the French texts included.

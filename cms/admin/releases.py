@@ -168,12 +168,17 @@ class ReleaseAdmin(RecordAdmin):
                 self.message_user(request, str(error), messages.ERROR)
             else:
                 compare = reverse("admin:cms_release_compare") + f"?a={release.pk}&b={DRAFT}"
+                reset = reverse("admin:wizard_node_reset", args=[release.wizard_id])
                 self.message_user(
                     request,
                     format_html(
-                        _("Release #{} is live again. <a href='{}'>Compare the draft with it</a>."),
+                        _(
+                            "Release #{} is live again. <a href='{}'>Compare the draft with it</a>, or "
+                            "<a href='{}'>reset the draft to it</a>."
+                        ),
                         release.number,
                         compare,
+                        reset,
                     ),
                     messages.SUCCESS,
                 )

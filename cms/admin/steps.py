@@ -19,7 +19,8 @@ from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
 from cms import actions
-from cms.admin.editing import LinkTargetEditingMixin, NodeEditingMixin
+from cms.admin.drafts import DraftsAdminMixin
+from cms.admin.editing import LinkTargetEditingMixin, NodeEditingMixin, placement
 from cms.admin.feedback import FeedbackSummaryMixin
 from cms.admin.linkcheck import LinkStatusMixin
 from cms.admin.translations import TranslationStatusMixin  # also registers the translation dashboard
@@ -118,13 +119,6 @@ class NodeForm(MoveNodeForm):
             self.add_error(None, str(error))
 
 
-def placement(form: forms.Form) -> tuple[Node | None, str] | None:
-    """The place a form asks for, if it changes it: (reference step, treebeard position)."""
-    if not {"treebeard_position", "treebeard_ref_node"} & set(form.changed_data):
-        return None
-    return form.cleaned_data.get("treebeard_ref_node"), form.cleaned_data.get("treebeard_position") or "last-child"
-
-
 class MoveForm(forms.Form):
     """The ids a drag and drop posts, looked up as treebeard does: a malformed one is a form error, not a 500."""
 
@@ -134,6 +128,7 @@ class MoveForm(forms.Form):
 
 @admin.register(Node)
 class NodeAdmin(
+    DraftsAdminMixin,
     NodeEditingMixin,
     LinkStatusMixin,
     TranslationStatusMixin,
@@ -189,10 +184,10 @@ class NodeAdmin(
             reference, position = place or (None, "last-child")
             actions.create_step(obj, user=request.user, reference=reference, position=position)
             return
-        actions.edit_step(obj, user=request.user, seen=self.seen_version(form))
-        if place and place[0] is not None:
-            actions.move_step(obj, user=request.user, target=place[0], position=place[1])
-            obj.refresh_from_db()
+        place = None if form.keep_their_place else place
+        actions.edit_step(obj, user=request.user, base=self.merge_base(form), place=place)
+        obj.refresh_from_db()
+        self.tell_merged(request, form)
 
     def move_node(self, request: HttpRequest) -> HttpResponse:
         """Drag and drop in the tree, through the move action."""
@@ -307,7 +302,8 @@ class LinkTargetAdmin(
 
     def save_model(self, request: HttpRequest, obj: LinkTarget, form: forms.Form, change: bool) -> None:
         if change:
-            actions.edit_link_target(obj, user=request.user, seen=self.seen_version(form))
+            actions.edit_link_target(obj, user=request.user, base=self.merge_base(form))
+            self.tell_merged(request, form)
         else:
             actions.create_link_target(obj, user=request.user)
 

@@ -55,7 +55,10 @@ def test_the_export_holds_what_needs_translating_with_source_target_and_context(
     assert outdated.find("x:source", NS).text == "Je suis citoyen"
     assert outdated.find("x:target", NS).text == "Titel citizen"
     assert outdated.find("x:target", NS).get("state") == "needs-review-translation"
-    assert outdated.get("extradata") == "source-sha256:" + translations.fingerprint("Je suis citoyen")
+    assert outdated.get("extradata") == (
+        "source-sha256:" + translations.fingerprint("Je suis citoyen") + " "
+        "target-sha256:" + translations.fingerprint("Titel citizen")
+    )
     assert outdated.get("resname") == "profiles/citizen:title"
     note = outdated.find("x:note", NS).text
     assert "profiles/citizen" in note
@@ -297,3 +300,22 @@ def test_characters_xml_cannot_carry_are_left_out_and_the_unit_still_imports(wiz
     assert units(data)[f"{step.uid}/title"].find("x:source", NS).text == "Contact"
     result = xliff.import_bytes(fill(data, {f"{step.uid}/title": "Kontakt"}))
     assert result.count(xliff.WRITTEN) == 1
+
+
+def test_an_import_merges_with_translations_saved_since_the_export(wizard):
+    """The file's unit holds the exported translation: one saved since is kept; both changed: refused."""
+    contact = wizard_step_paths(wizard)["contact"]
+    data = xliff.export(wizard, "nl", everything=True)
+    contact.title_nl, contact.body_nl = "Nieuw sinds de export", "Ook nieuw."
+    contact.save()
+    title, note = f"{contact.uid}/title", f"{contact.uid}/body"
+    exported = units(data)
+    unchanged_title = exported[title].find("x:target", NS).text  # the translator left it as exported
+    result = xliff.import_bytes(fill(data, {title: unchanged_title, note: "Bel [het centrum](link:contact-center)."}))
+    outcomes = {outcome.unit_id: outcome for outcome in result.outcomes}
+    assert outcomes[title].result == xliff.UNCHANGED
+    assert "saved since is kept" in outcomes[title].message
+    assert outcomes[note].result == xliff.REFUSED
+    assert "someone changed this translation since the export" in outcomes[note].message
+    contact.refresh_from_db()
+    assert (contact.title_nl, contact.body_nl) == ("Nieuw sinds de export", "Ook nieuw.")

@@ -9,8 +9,9 @@ def test_a_link_target_is_created_edited_and_deleted_with_audit_entries(wizard, 
     target = actions.create_link_target(
         LinkTarget(key="forms", name_fr="Formulaires", url_fr="https://example.org/forms"), user=editor
     )
+    base = actions.link_target_state(target)
     target.url_nl = "https://example.org/nl/forms"
-    actions.edit_link_target(target, user=editor, seen=target.updated_at)
+    actions.edit_link_target(target, user=editor, base=base)
     actions.delete_link_target(target, user=editor)
     assert not LinkTarget.objects.filter(key="forms").exists()
     entries = AuditEntry.objects.filter(wizard=None).order_by("pk")

@@ -122,16 +122,44 @@ def test_a_reference_to_no_step_is_refused(wizard, editor):
     assert step(wizard, "contact").body_fr == "Appelez [le centre](link:contact-center)."
 
 
-def test_a_stale_save_is_refused(wizard, editor):
-    contact = step(wizard, "contact")
-    seen = contact.updated_at
+def test_a_save_merges_with_one_made_since_its_base(wizard, editor):
+    base = actions.step_state(step(wizard, "contact"))
+    other = step(wizard, "contact")
+    other.note_fr = "Note de A"
+    actions.edit_step(other, user=editor, base=base)
+    stale = step(wizard, "contact")
+    stale.note_fr, stale.body_nl = "", "Tekst van B"  # B's form still holds the note as it was
+    actions.edit_step(stale, user=editor, base=base)
+    assert (step(wizard, "contact").note_fr, step(wizard, "contact").body_nl) == ("Note de A", "Tekst van B")
+
+
+def test_a_clash_raises_with_the_three_values_and_writes_nothing(wizard, editor):
+    base = actions.step_state(step(wizard, "contact"))
     other = step(wizard, "contact")
     other.title_nl = "Eerst"
-    actions.edit_step(other, user=editor, seen=seen)
-    contact.title_nl = "Tweede"
-    with pytest.raises(actions.ActionError, match="Someone else saved"):
-        actions.edit_step(contact, user=editor, seen=seen)
-    assert step(wizard, "contact").title_nl == "Eerst"
+    actions.edit_step(other, user=editor, base=base)
+    contact = step(wizard, "contact")
+    contact.title_nl, contact.note_de = "Tweede", "Notiz"
+    with pytest.raises(actions.MergeConflict, match="title_nl") as clash:
+        actions.edit_step(contact, user=editor, base=base)
+    [found] = clash.value.clashes
+    assert (found.base, found.mine, found.theirs) == ("Titel contact", "Tweede", "Eerst")
+    assert clash.value.theirs["title_nl"] == "Eerst"
+    assert (step(wizard, "contact").title_nl, step(wizard, "contact").note_de) == ("Eerst", "")
+
+
+def test_two_moves_of_one_step_clash_and_a_move_by_one_side_is_kept(wizard, editor):
+    contact = step(wizard, "contact")
+    base = actions.step_state(contact)
+    profiles = step(wizard, "profiles")
+    actions.move_step(contact, user=editor, target=profiles, position="first-child")
+    stale = Node.objects.get(pk=contact.pk)
+    stale.note_fr = "Note"
+    actions.edit_step(stale, user=editor, base=base)  # no move asked: theirs stays
+    assert step(wizard, "profiles/contact").note_fr == "Note"
+    moved = step(wizard, "profiles/contact")
+    with pytest.raises(actions.MergeConflict, match="place"):
+        actions.edit_step(moved, user=editor, base=base, place=(wizard, "first-child"))
 
 
 def test_a_translator_changes_translations_only(wizard, translator):
