@@ -243,6 +243,8 @@ class ChangeRequest(models.Model):
         SUPERSEDED = "superseded", _("superseded")
         # A scheduled change that could not go live when due (a slug taken meanwhile, say): not retried.
         FAILED = "failed", _("failed to publish")
+        # Another request that changed the same steps or link targets went live first: submit them again.
+        STALE = "stale", _("stale")
 
     PENDING = (Status.SUBMITTED, Status.SCHEDULED)
 
@@ -264,6 +266,10 @@ class ChangeRequest(models.Model):
     release = models.ForeignKey(Release, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     checks = models.JSONField(default=list, blank=True, help_text=_("The wizard's checks, as run at submission."))
     failure = models.TextField(_("why it could not be published"), blank=True)
+    # The steps and link targets the author chose, with what they held at submission (cms.parts.stored), those the
+    # choice could not stand without marked with a "reason": the snapshot is these laid over the base release, and
+    # is made again from them when another request goes live first (a rebase). Empty for requests made before.
+    items = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]
@@ -271,6 +277,7 @@ class ChangeRequest(models.Model):
         permissions = [
             ("review_changerequest", "Can approve or reject change requests"),
             ("publish_release", "Can publish releases and roll back to an earlier one"),
+            ("submit_translation", "Can submit changes of translated texts for review"),
         ]
 
     def __str__(self) -> str:
@@ -308,6 +315,8 @@ class AuditEntry(models.Model):
         IMPORT = "import", _("imported a wizard")
         TRANSLATE = "translate", _("imported translations")
         FAIL = "fail", _("could not publish")
+        REBASE = "rebase", _("rebased")
+        STALE = "stale", _("marked stale")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(

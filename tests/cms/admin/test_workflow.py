@@ -94,10 +94,14 @@ def test_the_review_page_shows_the_change_highlighted_with_the_checks(client, re
     assert "token=" in response.context["preview_link"]
 
 
-def test_the_review_page_warns_when_the_draft_changed_since(client, reviewer, change, live_wizard, editor):
+def test_the_review_page_says_later_changes_of_the_draft_stay_in_it(client, reviewer, change, live_wizard, editor):
     factories.edit(live_wizard, "contact", editor, title_nl="Contact")
     client.force_login(reviewer)
-    assert "The draft has changed since this request was submitted" in client.get(review_url(change)).content.decode()
+    html = client.get(review_url(change)).content.decode()
+    assert "those changes are not part of it and stay in the draft" in html
+    client.post(review_url(change), {"_approve": "1"})
+    change.refresh_from_db()
+    assert change.status == Status.PUBLISHED
 
 
 def test_a_reviewer_approves_on_the_review_page(client, reviewer, change, live_wizard):
