@@ -270,6 +270,7 @@ class ChangeRequest(models.Model):
     # choice could not stand without marked with a "reason": the snapshot is these laid over the base release, and
     # is made again from them when another request goes live first (a rebase). Empty for requests made before.
     items = models.JSONField(default=list, blank=True)
+    is_whole_draft = models.BooleanField(default=False, help_text=_("Every change of the draft was chosen."))
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]

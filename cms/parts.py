@@ -204,7 +204,9 @@ def closure(
         if item["change"] == "removed":
             for child in before[uid]["children"]:
                 reason = (
-                    _("it was under the deleted step %(step)s") if child not in after else _("it was moved out of the deleted step %(step)s")
+                    _("it was under the deleted step %(step)s")
+                    if child not in after
+                    else _("it was moved out of the deleted step %(step)s")
                 )
                 need(f"step:{child}", reason % {"step": named(uid)})
             for referrer in referring(target_uid=uid):
@@ -265,7 +267,11 @@ def compose(base: dict[str, Any] | None, chosen: list[dict[str, Any]]) -> dict[s
         if content["entry"] is None:
             steps.pop(uid, None)
             continue
-        steps[uid] = {"entry": content["entry"], "parent": content["parent"], "children": old["children"] if old else []}
+        steps[uid] = {
+            "entry": content["entry"],
+            "parent": content["parent"],
+            "children": old["children"] if old else [],
+        }
         if anew:
             placed.append(item)
     # Each step placed anew goes right after the nearest sibling that precedes it in the draft, in draft order.

@@ -152,6 +152,61 @@ def draft_items(wizard: Node, live: Release | None = None) -> tuple[dict[str, An
     return draft, parts.items(live.snapshot if live else None, draft)
 
 
+def item_authors(wizard: Node, live: Release | None, found: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Who changed each item (cms.parts) since `live` was published, by item id: usernames, sorted.
+
+    Read from the history every write leaves: the steps' and link targets' versions (reversion) and the audit
+    entries of deletions (which leave no version). Five queries, whatever the wizard's size.
+    """
+    since = live.published_at if live else None
+    later = {"revision__date_created__gt": since} if since else {}
+    uids = {str(pk): str(uid) for pk, uid in Node.objects.get_tree(wizard).values_list("pk", "uid")}
+    keys = {item["key"] for item in found if item["kind"] == "link"}
+    targets = {str(pk): key for pk, key in LinkTarget.objects.filter(key__in=keys).values_list("pk", "key")}
+    found_by: dict[str, set[str]] = {}
+    versions = Version.objects.get_for_model(Node).filter(object_id__in=list(uids), **later)
+    for object_id, username in versions.values_list("object_id", "revision__user__username"):
+        if username:
+            found_by.setdefault(f"step:{uids[object_id]}", set()).add(username)
+    versions = Version.objects.get_for_model(LinkTarget).filter(object_id__in=list(targets), **later)
+    for object_id, username in versions.values_list("object_id", "revision__user__username"):
+        if username:
+            found_by.setdefault(f"link:{targets[object_id]}", set()).add(username)
+    deletions = AuditEntry.objects.filter(action__in=[Action.DELETE, Action.LINK_DELETE], user__isnull=False)
+    deletions = deletions.filter(at__gt=since) if since else deletions
+    for action, details, username in deletions.values_list("action", "details", "user__username"):
+        item_id = f"step:{details.get('uid')}" if action == Action.DELETE else f"link:{details.get('key')}"
+        found_by.setdefault(item_id, set()).add(username)
+    return {item["id"]: sorted(found_by.get(item["id"], ())) for item in found}
+
+
+def unsubmitted(wizard: Node, live: Release | None) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """The items of the wizard's draft that no waiting request holds, and who changed each (`item_authors`)."""
+    pending = ChangeRequest.objects.filter(wizard=wizard, status__in=ChangeRequest.PENDING)
+    latest = pending.order_by("-submitted_at").only("submitted_at", "is_whole_draft", "items").first()
+    # The draft is read only if something may be unsubmitted: not when the last request took all of it since.
+    if latest is not None and (latest.is_whole_draft or not latest.items):
+        # Any save since, in any wizard (cheaper than reading this wizard's step ids to tell).
+        saved = Version.objects.filter(revision__date_created__gt=latest.submitted_at).exists()
+        if not saved and not AuditEntry.objects.filter(wizard=wizard, action__in=WRITES, at__gt=latest.submitted_at):
+            return [], {}
+    if not has_draft_changes(wizard, live):
+        return [], {}
+    _draft, found = draft_items(wizard, live)
+    waiting = pending.values_list("items", flat=True)
+    # Held: a waiting request has the item as it is now (changed again since, it waits to be submitted again).
+    held = {(item["id"], releases.content_hash(item["content"])) for items in waiting for item in items}
+    found = [item for item in found if (item["id"], releases.content_hash(item["content"])) not in held]
+    return found, item_authors(wizard, live, found) if found else {}
+
+
+def needed(wizard: Node, chosen: Iterable[str]) -> tuple[list[str], list[dict[str, str]]]:
+    """What submitting `chosen` items would hold: the items with their closure, and why each one was added."""
+    live = releases.live_release(wizard)
+    draft = releases.freeze(wizard)
+    return parts.closure(live.snapshot if live else None, draft, chosen)
+
+
 @transaction.atomic
 def submit(
     wizard: Node, *, author: AbstractBaseUser, note: str = "", items: Iterable[str] | None = None
@@ -222,6 +277,7 @@ def submit(
         note=note.strip(),
         checks=checks.run(snapshot, base=base),
         items=kept,
+        is_whole_draft=len(wanted) == len(found),
     )
     # A waiting request whose every item the new one holds (newer versions of them, maybe) is superseded by it;
     # one made before requests had items held the whole draft, which only a request of the whole draft covers.

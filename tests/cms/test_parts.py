@@ -119,7 +119,8 @@ def test_a_chosen_move_keeps_references_by_identity_and_brings_its_siblings_orde
     found = {item["id"] for item in parts.items(base, draft)}
     assert "step:u-b" in found or "step:u-c" in found  # one of them is reordered
     composed, added = chosen_items(base, draft, ["step:u-a2"])
-    assert added and all(entry["reason"] == "the order of the steps under “/”" for entry in added)
+    assert added
+    assert all(entry["reason"] == "the order of the steps under “/”" for entry in added)
     assert [child["uid"] for child in composed["wizard"]["children"]] == ["u-a", "u-c", "u-a2", "u-b"]
     assert find(composed, "u-a")["title"]["fr"] == "Titre a"
     # b's text was not chosen (nor changed): it still names a2, at its new address.

@@ -61,8 +61,8 @@ def test_an_editor_submits_from_the_step_list(client, editor, live_wizard):
     assert ChangeRequest.objects.get().author == editor
 
 
-@pytest.mark.parametrize("group", ["Reviewers", "Translators", None])
-def test_only_editors_may_submit(client, live_wizard, group):
+@pytest.mark.parametrize("group", ["Reviewers", None])
+def test_only_editors_and_translators_may_submit(client, live_wizard, group):
     user = factories.make_user("someone", *([group] if group else []))
     factories.edit(live_wizard, "contact", user, title_fr="Nous contacter")
     client.force_login(user)
@@ -73,6 +73,17 @@ def test_only_editors_may_submit(client, live_wizard, group):
     )
     # Refused whichever way the admin says it (no such action for this user, or forbidden): nothing submitted.
     assert response.status_code in {200, 302, 403}
+    assert not ChangeRequest.objects.exists()
+
+
+def test_a_translator_may_not_submit_a_french_change(client, live_wizard):
+    user = factories.make_user("someone", "Translators")
+    factories.edit(live_wizard, "contact", user, title_fr="Nous contacter")
+    client.force_login(user)
+    page = client.get(reverse("admin:cms_changerequest_submit"), {"wizard": live_wizard.pk}).content.decode()
+    assert "French text or structure: an editor submits it" in page
+    response = client.post(reverse("admin:cms_changerequest_submit"), {"wizard": live_wizard.pk}, follow=True)
+    assert any("Choose at least one change" in message for message in messages_of(response))
     assert not ChangeRequest.objects.exists()
 
 
