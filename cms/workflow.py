@@ -153,31 +153,53 @@ def draft_items(wizard: Node, live: Release | None = None) -> tuple[dict[str, An
 
 
 def item_authors(wizard: Node, live: Release | None, found: list[dict[str, Any]]) -> dict[str, list[str]]:
-    """Who changed each item (cms.parts) since `live` was published, by item id: usernames, sorted.
+    """Who changed each item (cms.parts), by item id: usernames, sorted.
 
-    Read from the history every write leaves: the steps' and link targets' versions (reversion) and the audit
-    entries of deletions (which leave no version). Five queries, whatever the wizard's size.
+    Those who saved it since `live` was published; if nobody did (a change older than the live release that was
+    left out of it), whoever saved it last. Read from the history every write leaves: the versions of the changed
+    steps and link targets (reversion) and the audit entries of additions and deletions. Five queries, whatever
+    the wizard's size.
     """
     since = live.published_at if live else None
-    later = {"revision__date_created__gt": since} if since else {}
-    uids = {str(pk): str(uid) for pk, uid in Node.objects.get_tree(wizard).values_list("pk", "uid")}
+    wanted = {item["uid"] for item in found if item["kind"] == "step"}
+    uids = {
+        str(pk): str(uid) for pk, uid in Node.objects.get_tree(wizard).values_list("pk", "uid") if str(uid) in wanted
+    }
     keys = {item["key"] for item in found if item["kind"] == "link"}
     targets = {str(pk): key for pk, key in LinkTarget.objects.filter(key__in=keys).values_list("pk", "key")}
-    found_by: dict[str, set[str]] = {}
-    versions = Version.objects.get_for_model(Node).filter(object_id__in=list(uids), **later)
-    for object_id, username in versions.values_list("object_id", "revision__user__username"):
-        if username:
-            found_by.setdefault(f"step:{uids[object_id]}", set()).add(username)
-    versions = Version.objects.get_for_model(LinkTarget).filter(object_id__in=list(targets), **later)
-    for object_id, username in versions.values_list("object_id", "revision__user__username"):
-        if username:
-            found_by.setdefault(f"link:{targets[object_id]}", set()).add(username)
-    deletions = AuditEntry.objects.filter(action__in=[Action.DELETE, Action.LINK_DELETE], user__isnull=False)
-    deletions = deletions.filter(at__gt=since) if since else deletions
-    for action, details, username in deletions.values_list("action", "details", "user__username"):
-        item_id = f"step:{details.get('uid')}" if action == Action.DELETE else f"link:{details.get('key')}"
-        found_by.setdefault(item_id, set()).add(username)
-    return {item["id"]: sorted(found_by.get(item["id"], ())) for item in found}
+    saves: list[tuple[str, str, datetime]] = []  # (item id, username, when), oldest first
+    for model, names, prefix in ((Node, uids, "step"), (LinkTarget, targets, "link")):
+        versions = Version.objects.get_for_model(model).filter(object_id__in=list(names)).order_by("pk")
+        for object_id, username, at in versions.values_list(
+            "object_id", "revision__user__username", "revision__date_created"
+        ):
+            saves.append((f"{prefix}:{names[object_id]}", username, at))
+    # Additions and deletions say which step (or key) in their details, whatever made them.
+    entries = AuditEntry.objects.filter(
+        wizard=wizard, action__in=[Action.CREATE, Action.DELETE], user__isnull=False
+    ) | AuditEntry.objects.filter(action=Action.LINK_DELETE, user__isnull=False)
+    for action, details, username, at in entries.order_by("at", "pk").values_list(
+        "action", "details", "user__username", "at"
+    ):
+        saves.append(
+            (
+                f"link:{details.get('key')}" if action == Action.LINK_DELETE else f"step:{details.get('uid')}",
+                username,
+                at,
+            )
+        )
+    recent: dict[str, set[str]] = {}
+    last: dict[str, str] = {}
+    for item_id, username, at in sorted(saves, key=lambda save: save[2]):
+        if not username:
+            continue
+        last[item_id] = username
+        if since is None or at > since:
+            recent.setdefault(item_id, set()).add(username)
+    return {
+        item["id"]: sorted(recent.get(item["id"]) or ([last[item["id"]]] if item["id"] in last else []))
+        for item in found
+    }
 
 
 def unsubmitted(wizard: Node, live: Release | None) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
