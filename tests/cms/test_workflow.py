@@ -8,7 +8,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from reversion.models import Revision
 
-from cms import live, releases, workflow
+from cms import audit, live, releases, workflow
 from cms.actions import steps
 from cms.models import AuditEntry, ChangeRequest, LinkCheck, LiveRelease, Release
 from cms.workflow import WorkflowError
@@ -665,6 +665,7 @@ def test_when_one_goes_live_a_waiting_request_on_other_items_is_rebased_and_revi
     rebase = AuditEntry.objects.get(change_request=later, action=AuditEntry.Action.REBASE)
     assert rebase.details["unapproved"] is True
     assert rebase.details["to"] == release.number
+    assert audit.sentence(rebase) == f"Request {later.pk} of demo was rebased on release #{release.number}"
     # It is the rebased snapshot a reviewer approves, and that goes live.
     final = workflow.approve(later, reviewer=reviewer)
     assert final.snapshot == later.snapshot
@@ -686,6 +687,7 @@ def test_when_one_goes_live_a_waiting_request_on_the_same_step_is_stale_and_its_
     assert "changed the same steps or link targets: “contact”" in second.failure
     entry = AuditEntry.objects.get(change_request=second, action=AuditEntry.Action.STALE)
     assert entry.comment == second.failure
+    assert audit.sentence(entry) == f"Request {second.pk} of demo was marked stale: {second.failure}"
     assert any(m.to == ["editor2@example.org"] and "stale" in m.subject for m in mail.outbox)
     with pytest.raises(WorkflowError, match="Only a request waiting for review can be approved"):
         workflow.approve(second, reviewer=reviewer)
