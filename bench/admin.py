@@ -72,6 +72,11 @@ def pages() -> list[Page]:
     return [
         Page("review page (one-field change)", "reviewer", change("cms_changerequest_change", "change_id")),
         Page("submit page", "editor", change("cms_changerequest_submit")),
+        Page(
+            "submit page, choice of items",
+            "editor",
+            lambda scene: reverse("admin:cms_changerequest_submit") + f"?wizard={scene.wizard_id}",
+        ),
         Page("translation dashboard", "translator", change("wizard_translationstate_dashboard", "wizard_id")),
         Page("translation overview", "translator", change("wizard_translationstate_changelist")),
         Page("step change form", "editor", change("wizard_node_change", "step_id")),
@@ -82,6 +87,8 @@ def pages() -> list[Page]:
         Page("link targets list", "editor", change("wizard_linktarget_changelist")),
         Page("audit log", "reviewer", change("cms_auditentry_changelist")),
         Page("admin index", "editor", change("index")),
+        Page("admin index", "translator", change("index")),
+        Page("admin index", "reviewer", change("index")),
         Page("release list", "reviewer", change("cms_release_changelist")),
         Page("release detail", "reviewer", change("cms_release_change", "release_id")),
         Page("discard confirmation", "editor", change("wizard_node_discard", "step_id")),

@@ -69,6 +69,8 @@ def sentence(entry: AuditEntry, *, summary: str = "") -> str:
         else _("Release #%(number)s of %(wizard)s went live as scheduled (request %(request)s)"),
         Action.ROLLBACK: _("%(user)s rolled %(wizard)s back to release #%(number)s"),
         Action.SUPERSEDE: _("Request %(request)s of %(wizard)s was superseded"),
+        Action.REBASE: _("Request %(request)s of %(wizard)s was rebased on release #%(number)s"),
+        Action.STALE: _("Request %(request)s of %(wizard)s was marked stale"),
         Action.REVERT: _("%(user)s reverted the step “%(object)s” of %(wizard)s to an earlier version"),
         Action.RECOVER: _("%(user)s recovered the deleted step “%(object)s” of %(wizard)s"),
     }
@@ -76,6 +78,6 @@ def sentence(entry: AuditEntry, *, summary: str = "") -> str:
     # What follows the colon: what the request changes, or why (a rejection, a rollback, a supersession).
     if entry.action in {Action.SUBMIT, Action.APPROVE, Action.SCHEDULE} and summary:
         return f"{text}: {summary}"
-    if entry.action in {Action.REJECT, Action.ROLLBACK, Action.SUPERSEDE} and entry.comment:
+    if entry.action in {Action.REJECT, Action.ROLLBACK, Action.SUPERSEDE, Action.STALE} and entry.comment:
         return f"{text}: {entry.comment}"
     return text

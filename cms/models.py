@@ -243,6 +243,8 @@ class ChangeRequest(models.Model):
         SUPERSEDED = "superseded", _("superseded")
         # A scheduled change that could not go live when due (a slug taken meanwhile, say): not retried.
         FAILED = "failed", _("failed to publish")
+        # Another request that changed the same steps or link targets went live first: submit them again.
+        STALE = "stale", _("stale")
 
     PENDING = (Status.SUBMITTED, Status.SCHEDULED)
 
@@ -264,6 +266,11 @@ class ChangeRequest(models.Model):
     release = models.ForeignKey(Release, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     checks = models.JSONField(default=list, blank=True, help_text=_("The wizard's checks, as run at submission."))
     failure = models.TextField(_("why it could not be published"), blank=True)
+    # The steps and link targets the author chose, with what they held at submission (cms.parts.stored), those the
+    # choice could not stand without marked with a "reason": the snapshot is these laid over the base release, and
+    # is made again from them when another request goes live first (a rebase). Empty for requests made before.
+    items = models.JSONField(default=list, blank=True)
+    is_whole_draft = models.BooleanField(default=False, help_text=_("Every change of the draft was chosen."))
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]
@@ -271,6 +278,7 @@ class ChangeRequest(models.Model):
         permissions = [
             ("review_changerequest", "Can approve or reject change requests"),
             ("publish_release", "Can publish releases and roll back to an earlier one"),
+            ("submit_translation", "Can submit changes of translated texts for review"),
         ]
 
     def __str__(self) -> str:
@@ -311,6 +319,8 @@ class AuditEntry(models.Model):
         DISCARD = "discard", _("discarded the changes to a step")
         RESET = "reset", _("reset the draft")
         RESTORE = "restore", _("undid a reset of the draft")
+        REBASE = "rebase", _("rebased")
+        STALE = "stale", _("marked stale")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(

@@ -78,6 +78,8 @@ def messages(entry: AuditEntry) -> list[EmailMessage]:
         AuditEntry.Action.REJECT: "rejected",
         AuditEntry.Action.PUBLISH: "published",
         AuditEntry.Action.SUPERSEDE: "superseded",
+        AuditEntry.Action.STALE: "marked stale: another request changed the same items first",
+        AuditEntry.Action.REBASE: "rebased on the new live release, and waits for review again",
     }
     if entry.action not in subjects:
         return []

@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from reversion.models import Version
 
-from cms import audit, checks, releases
+from cms import audit, checks, parts, releases
 from cms.actions import publishing
 from cms.errors import ActionError
 from cms.linkcheck import jobs
@@ -139,17 +139,148 @@ def _supersede(wizard: Node, queryset: Iterable[ChangeRequest], *, user: Abstrac
         audit.record(wizard, Action.SUPERSEDE, user=user, change=other, comment=why)
 
 
-@transaction.atomic
-def submit(wizard: Node, *, author: AbstractBaseUser, note: str = "") -> ChangeRequest:
-    """Freeze the wizard's draft into a change request for review, with the checks' results.
+def _may_submit(author: AbstractBaseUser) -> bool:
+    """Editors submit anything; translators (cms.submit_translation) only changes of translated texts."""
+    if author is None or not author.is_active:
+        return False
+    return author.has_perm("cms.add_changerequest") or author.has_perm("cms.submit_translation")
 
-    A request still waiting for review is superseded: the new one holds its changes too.
+
+def draft_items(wizard: Node, live: Release | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The wizard's draft and every step and link target in which it differs from `live` (cms.parts.items)."""
+    draft = releases.freeze(wizard)
+    return draft, parts.items(live.snapshot if live else None, draft)
+
+
+def item_authors(wizard: Node, live: Release | None, found: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Who changed each item (cms.parts), by item id: usernames, sorted.
+
+    Those who saved it since `live` was published; if nobody did (a change older than the live release that was
+    left out of it), whoever saved it last. Read from the history every write leaves: the versions of the changed
+    steps and link targets (reversion) and the audit entries of additions and deletions. Five queries, whatever
+    the wizard's size.
     """
-    _require(author, "cms.add_changerequest", _("submit a wizard for review"), _("Editors"))
+    since = live.published_at if live else None
+    wanted = {item["uid"] for item in found if item["kind"] == "step"}
+    uids = {
+        str(pk): str(uid) for pk, uid in Node.objects.get_tree(wizard).values_list("pk", "uid") if str(uid) in wanted
+    }
+    keys = {item["key"] for item in found if item["kind"] == "link"}
+    targets = {str(pk): key for pk, key in LinkTarget.objects.filter(key__in=keys).values_list("pk", "key")}
+    saves: list[tuple[str, str, datetime]] = []  # (item id, username, when), oldest first
+    for model, names, prefix in ((Node, uids, "step"), (LinkTarget, targets, "link")):
+        versions = Version.objects.get_for_model(model).filter(object_id__in=list(names)).order_by("pk")
+        for object_id, username, at in versions.values_list(
+            "object_id", "revision__user__username", "revision__date_created"
+        ):
+            saves.append((f"{prefix}:{names[object_id]}", username, at))
+    # Additions and deletions say which step (or key) in their details, whatever made them.
+    entries = AuditEntry.objects.filter(
+        wizard=wizard, action__in=[Action.CREATE, Action.DELETE], user__isnull=False
+    ) | AuditEntry.objects.filter(action=Action.LINK_DELETE, user__isnull=False)
+    for action, details, username, at in entries.order_by("at", "pk").values_list(
+        "action", "details", "user__username", "at"
+    ):
+        saves.append(
+            (
+                f"link:{details.get('key')}" if action == Action.LINK_DELETE else f"step:{details.get('uid')}",
+                username,
+                at,
+            )
+        )
+    recent: dict[str, set[str]] = {}
+    last: dict[str, str] = {}
+    for item_id, username, at in sorted(saves, key=lambda save: save[2]):
+        if not username:
+            continue
+        last[item_id] = username
+        if since is None or at > since:
+            recent.setdefault(item_id, set()).add(username)
+    return {
+        item["id"]: sorted(recent.get(item["id"]) or ([last[item["id"]]] if item["id"] in last else []))
+        for item in found
+    }
+
+
+def unsubmitted(wizard: Node, live: Release | None) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """The items of the wizard's draft that no waiting request holds, and who changed each (`item_authors`)."""
+    pending = ChangeRequest.objects.filter(wizard=wizard, status__in=ChangeRequest.PENDING)
+    latest = pending.order_by("-submitted_at").only("submitted_at", "is_whole_draft", "items").first()
+    # The draft is read only if something may be unsubmitted: not when the last request took all of it since.
+    if latest is not None and (latest.is_whole_draft or not latest.items):
+        # Any save since, in any wizard (cheaper than reading this wizard's step ids to tell).
+        saved = Version.objects.filter(revision__date_created__gt=latest.submitted_at).exists()
+        if not saved and not AuditEntry.objects.filter(wizard=wizard, action__in=WRITES, at__gt=latest.submitted_at):
+            return [], {}
+    if not has_draft_changes(wizard, live):
+        return [], {}
+    _draft, found = draft_items(wizard, live)
+    waiting = pending.values_list("items", flat=True)
+    # Held: a waiting request has the item as it is now (changed again since, it waits to be submitted again).
+    held = {(item["id"], releases.content_hash(item["content"])) for items in waiting for item in items}
+    found = [item for item in found if (item["id"], releases.content_hash(item["content"])) not in held]
+    return found, item_authors(wizard, live, found) if found else {}
+
+
+def needed(wizard: Node, chosen: Iterable[str]) -> tuple[list[str], list[dict[str, str]]]:
+    """What submitting `chosen` items would hold: the items with their closure, and why each one was added."""
+    live = releases.live_release(wizard)
+    draft = releases.freeze(wizard)
+    return parts.closure(live.snapshot if live else None, draft, chosen)
+
+
+@transaction.atomic
+def submit(
+    wizard: Node, *, author: AbstractBaseUser, note: str = "", items: Iterable[str] | None = None
+) -> ChangeRequest:
+    """Send some of the draft's changes for review, with what they cannot stand without, and the checks' results.
+
+    `items` are item ids (cms.parts: "step:<uid>", "link:<key>"); None submits every change of the draft (for a
+    translator: every change of translated texts). The request's snapshot is the live release with the chosen items
+    laid over it; what was not chosen stays in the draft. A waiting request whose items the new one all holds is
+    superseded by it; others keep waiting beside it (see `_go_live` for what happens when one goes live).
+    """
+    if not _may_submit(author):
+        _require(author, "cms.add_changerequest", _("submit a wizard for review"), _("Editors or Translators"))
+    translator = not author.has_perm("cms.add_changerequest")
     wizard = _lock_wizard(wizard)
-    snapshot = releases.freeze(wizard)
-    digest = releases.content_hash(snapshot)
     live = _live(wizard)
+    base = live.snapshot if live else None
+    draft, found = draft_items(wizard, live)
+    by_id = {item["id"]: item for item in found}
+    if not found:
+        raise WorkflowError(
+            _("Nothing to review: the draft of “%(wizard)s” is the same as live release #%(number)s."),
+            wizard=wizard.slug,
+            number=live.number if live else 0,
+        )
+    if items is None:
+        chosen = [item["id"] for item in found if not translator or parts.is_translation(item)]
+    else:
+        chosen = list(dict.fromkeys(items))
+        if gone := [item_id for item_id in chosen if item_id not in by_id]:
+            raise WorkflowError(
+                _("%(items)s no longer differs from the live release: reload the page and choose again."),
+                items=", ".join(gone),
+            )
+    if not chosen:
+        raise WorkflowError(_("Choose at least one change to submit."))
+    wanted, added = parts.closure(base, draft, chosen)
+    if translator and (others := [by_id[item_id] for item_id in wanted if not parts.is_translation(by_id[item_id])]):
+        raise WorkflowError(
+            _(
+                "Translators submit changes of translated texts only; %(items)s also change the French text or "
+                "the structure: an editor submits those."
+            ),
+            items=", ".join(f"“{item['path'] or item['key'] or '/'}”" for item in others),
+        )
+    reasons = {entry["id"]: entry["reason"] for entry in added}
+    kept = [{**item, "reason": reasons.get(item["id"], "")} for item in parts.stored([by_id[i] for i in wanted])]
+    try:
+        snapshot = draft if len(wanted) == len(found) else parts.compose(base, kept)
+    except parts.PartsError as error:
+        raise WorkflowError(_("These changes cannot be submitted apart: %(why)s"), why=str(error)) from error
+    digest = releases.content_hash(snapshot)
     if live is not None and live.content_hash == digest:
         raise WorkflowError(
             _("Nothing to review: the draft of “%(wizard)s” is the same as live release #%(number)s."),
@@ -166,15 +297,32 @@ def submit(wizard: Node, *, author: AbstractBaseUser, note: str = "") -> ChangeR
         base_release=live,
         author=author,
         note=note.strip(),
-        checks=checks.run(snapshot, base=live.snapshot if live else None),
+        checks=checks.run(snapshot, base=base),
+        items=kept,
+        is_whole_draft=len(wanted) == len(found),
     )
-    _supersede(wizard, waiting.exclude(pk=change.pk), user=author, why=f"Superseded by request {change.pk}.")
-    found = checks.errors(change.checks)
-    details = {"errors": len(found), "warnings": len(change.checks) - len(found), "hash": digest}
+    # A waiting request whose every item the new one holds (newer versions of them, maybe) is superseded by it;
+    # one made before requests had items held the whole draft, which only a request of the whole draft covers.
+    ids = set(wanted)
+    covered = [
+        other
+        for other in waiting.exclude(pk=change.pk)
+        if (parts.touched(other.items) <= ids if other.items else len(wanted) == len(found))
+    ]
+    _supersede(wizard, covered, user=author, why=f"Superseded by request {change.pk}.")
+    found_problems = checks.errors(change.checks)
+    details = {
+        "errors": len(found_problems),
+        "warnings": len(change.checks) - len(found_problems),
+        "hash": digest,
+        "items": len(kept),
+        "added": len(added),
+        "of": len(found),
+    }
     audit.record(wizard, Action.SUBMIT, user=author, change=change, comment=change.note, details=details)
     # The links the change adds are checked in the background, so that its reviewer sees whether they work.
-    if added := jobs.new_urls(snapshot, compared_to=live.snapshot if live else None):
-        jobs.start(added, user=author, reason=jobs.Reason.SUBMISSION)
+    if new_urls := jobs.new_urls(snapshot, compared_to=base):
+        jobs.start(new_urls, user=author, reason=jobs.Reason.SUBMISSION)
     return change
 
 
@@ -202,15 +350,10 @@ def approve(
             _("You edited this wizard since its live release: another reviewer must approve it (four eyes).")
         )
     _check_base(change, live)
-    if releases.content_hash(releases.freeze(wizard)) != change.content_hash:
-        raise WorkflowError(
-            _(
-                "The draft of “%(wizard)s” changed after request %(pk)s was submitted, so it is not what you "
-                "reviewed. Reject this request, and ask for the wizard to be submitted again."
-            ),
-            wizard=wizard.slug,
-            pk=change.pk,
-        )
+    # What goes live is the request's snapshot, the one the reviewer saw: the draft may have moved on meanwhile
+    # (other changes, for other requests), which no longer matters.
+    if releases.content_hash(change.snapshot) != change.content_hash:
+        raise WorkflowError(_("Request %(pk)s does not hold what was reviewed; submit it again."), pk=change.pk)
     results = checks.run(change.snapshot, base=live.snapshot if live else None)
     if blocking := checks.errors(results):
         listed = " ".join(problem["message"] for problem in blocking[:3])
@@ -255,10 +398,67 @@ def _go_live(wizard: Node, change: ChangeRequest, *, user: AbstractBaseUser | No
     _make_live(change.release, event="publish")
     details = {"release": change.release.number, "scheduled": change.reviewed_at != change.publish_at}
     audit.record(wizard, Action.PUBLISH, user=user, change=change, release=change.release, details=details)
-    # Whatever else waits was made against the release that is no longer live.
+    # Whatever else waits was made against the release that is no longer live: rebased on it, or stale.
     others = ChangeRequest.objects.select_for_update().filter(wizard=wizard, status__in=ChangeRequest.PENDING)
-    why = f"Release #{change.release.number} (request {change.pk}) went live first; submit again."
-    _supersede(wizard, others.exclude(pk=change.pk), user=None, why=why)
+    for other in others.exclude(pk=change.pk).select_related("base_release").order_by("pk"):
+        _rebase_or_stale(wizard, other, on=change)
+
+
+def _rebase_or_stale(wizard: Node, change: ChangeRequest, *, on: ChangeRequest) -> None:
+    """Lay a waiting request's items over the release `on` made live, or mark it stale when they clash.
+
+    It clashes when both change one step or link target (or either holds the whole draft: requests made before
+    items), or when its items no longer fit (a parent removed meanwhile). A rebased request is reviewed again: its
+    snapshot is not the one an approval was given for, so a scheduled one waits for review again.
+    """
+    release = on.release
+    shared = parts.touched(change.items) & parts.touched(on.items)
+    why = ""
+    if not change.items or not on.items:
+        why = _("Request %(pk)s went live first (release #%(number)s) and both hold the whole draft.") % {
+            "pk": on.pk,
+            "number": release.number,
+        }
+    elif shared:
+        names = sorted(item["path"] or item["key"] or "/" for item in change.items if item["id"] in shared)
+        why = _(
+            "Request %(pk)s went live first (release #%(number)s) and changed the same steps or link targets: "
+            "%(names)s. Submit them again from the draft."
+        )
+        why = why % {"pk": on.pk, "number": release.number, "names": ", ".join(f"“{name}”" for name in names[:5])}
+    else:
+        try:
+            snapshot = parts.compose(release.snapshot, change.items)
+        except parts.PartsError as error:
+            snapshot, why = None, str(error)
+        if snapshot is not None and releases.content_hash(snapshot) == release.content_hash:
+            why = _("Release #%(number)s already holds all of it.") % {"number": release.number}
+    if why:
+        why = str(why)
+        ChangeRequest.objects.filter(pk=change.pk).update(status=Status.STALE, failure=why)
+        change.status, change.failure = Status.STALE, why
+        audit.record(wizard, Action.STALE, user=None, change=change, release=release, comment=why)
+        return
+    was = change.base_release
+    digest = releases.content_hash(snapshot)
+    withdrawn = change.status == Status.SCHEDULED
+    ChangeRequest.objects.filter(pk=change.pk).update(
+        snapshot=snapshot,
+        content_hash=digest,
+        base_release=release,
+        checks=checks.run(snapshot, base=release.snapshot),
+        # An approval was given for the snapshot before: it does not carry over to this one.
+        status=Status.SUBMITTED,
+        reviewer=None,
+        reviewed_at=None,
+        review_comment="",
+        publish_at=None,
+        release=None,
+    )
+    change.refresh_from_db()
+    details = {"from": was.number if was else None, "to": release.number, "hash": digest, "unapproved": withdrawn}
+    comment = f"Rebased on release #{release.number} (request {on.pk} went live first)."
+    audit.record(wizard, Action.REBASE, user=None, change=change, release=release, comment=comment, details=details)
 
 
 @transaction.atomic

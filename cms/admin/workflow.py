@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cms import checks, preview, releases, review, workflow
+from cms import checks, parts, preview, releases, review, workflow
 from cms.models import ChangeRequest, Release
 from wizard.models import Node
 
@@ -60,7 +60,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
         return [path("submit/", view(self.submit_view), name="cms_changerequest_submit"), *super().get_urls()]
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        can_submit = request.user.has_perm("cms.add_changerequest")
+        can_submit = request.user.has_perm("cms.add_changerequest") or request.user.has_perm("cms.submit_translation")
         return super().changelist_view(request, {**(extra_context or {}), "can_submit": can_submit})
 
     def change_view(
@@ -132,25 +132,61 @@ class ChangeRequestAdmin(admin.ModelAdmin):
         return _("Approved and published: release #%d is live.") % release.number
 
     def submit_view(self, request: HttpRequest) -> HttpResponse:
-        """Submit a wizard's draft for review (editors)."""
-        if not request.user.has_perm("cms.add_changerequest"):
+        """Submit some or all of a wizard's changes for review (editors; translators their translations)."""
+        if not (request.user.has_perm("cms.add_changerequest") or request.user.has_perm("cms.submit_translation")):
             raise PermissionDenied
         form = SubmitForm(request.POST or None, initial={"wizard": request.GET.get("wizard")})
+        picked = request.POST.get("wizard") or request.GET.get("wizard") or ""
+        wizard = Node.objects.wizards().filter(pk=picked).first() if picked.isdigit() else None
+        # Without the list of items on the page (a form posted by a script, say), every change is submitted.
+        chosen = request.POST.getlist("items") if "choosing" in request.POST else None
+        added: list[dict[str, str]] = []
         if request.method == "POST" and form.is_valid():
-            try:
-                change = workflow.submit(
-                    form.cleaned_data["wizard"], author=request.user, note=form.cleaned_data["note"]
-                )
-            except workflow.WorkflowError as error:
-                self.message_user(request, str(error), messages.ERROR)
+            wizard = form.cleaned_data["wizard"]
+            if "_closure" in request.POST:
+                chosen, added = workflow.needed(wizard, chosen or [])
             else:
-                self.message_user(request, _("Submitted for review as request %d.") % change.pk, messages.SUCCESS)
-                return HttpResponseRedirect(reverse("admin:cms_changerequest_change", args=[change.pk]))
+                try:
+                    change = workflow.submit(wizard, author=request.user, note=form.cleaned_data["note"], items=chosen)
+                except workflow.WorkflowError as error:
+                    self.message_user(request, str(error), messages.ERROR)
+                else:
+                    self.message_user(request, _("Submitted for review as request %d.") % change.pk, messages.SUCCESS)
+                    if extra := [item for item in change.items if item.get("reason")]:
+                        listed = "; ".join(f"{item['path'] or item['key'] or '/'} ({item['reason']})" for item in extra)
+                        self.message_user(request, _("It also holds what the chosen changes need: %s.") % listed)
+                    return HttpResponseRedirect(reverse("admin:cms_changerequest_change", args=[change.pk]))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Submit a wizard for review"),
             "form": form,
             "wizards": workflow.wizard_states(),
+            "choice": self.choice(request, wizard, chosen, added) if wizard else None,
         }
         return TemplateResponse(request, "admin/cms/changerequest/submit.html", context)
+
+    @staticmethod
+    def choice(
+        request: HttpRequest, wizard: Node, chosen: list[str] | None, added: list[dict[str, str]]
+    ) -> dict[str, Any]:
+        """The items of the wizard's draft with who changed them, and which boxes are ticked (all, by default)."""
+        live = releases.live_release(wizard)
+        _draft, found = workflow.draft_items(wizard, live)
+        authors = workflow.item_authors(wizard, live, found)
+        translator = not request.user.has_perm("cms.add_changerequest")
+        reasons = {entry["id"]: entry["reason"] for entry in added}
+        rows = []
+        for item in found:
+            allowed = not translator or parts.is_translation(item)
+            ticked = allowed and (item["id"] in chosen if chosen is not None else True)
+            rows.append(
+                {
+                    **item,
+                    "authors": authors.get(item["id"], []),
+                    "allowed": allowed,
+                    "ticked": ticked,
+                    "reason": reasons.get(item["id"], ""),
+                }
+            )
+        return {"wizard": wizard, "live": live, "items": rows, "added": [row for row in rows if row["reason"]]}

@@ -17,3 +17,7 @@ def roles(transactional_db) -> None:
         group.permissions.set(
             [Permission.objects.get(content_type__app_label=app, codename=codename) for app, codename in labels]
         )
+    # Migration 0015 lets translators submit translations.
+    Group.objects.get(name="Translators").permissions.add(
+        Permission.objects.get(content_type__app_label="cms", codename="submit_translation")
+    )

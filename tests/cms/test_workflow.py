@@ -8,7 +8,8 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from reversion.models import Revision
 
-from cms import live, releases, workflow
+from cms import audit, live, releases, workflow
+from cms.actions import steps
 from cms.models import AuditEntry, ChangeRequest, LinkCheck, LiveRelease, Release
 from cms.workflow import WorkflowError
 from tests import factories
@@ -199,12 +200,13 @@ def test_approve_refuses_a_request_that_is_not_waiting(change, reviewer, status)
     assert snapshot_state(change.wizard) == before
 
 
-def test_approve_refuses_when_the_draft_changed_after_submission(change, live_wizard, reviewer, editor):
-    factories.edit(live_wizard, "contact", editor, body_fr="Un autre texte.")
-    before = snapshot_state(live_wizard)
-    with pytest.raises(WorkflowError, match="changed after request .* was submitted"):
-        workflow.approve(change, reviewer=reviewer)
-    assert snapshot_state(live_wizard) == before
+def test_approve_publishes_what_was_reviewed_even_when_the_draft_moved_on(change, live_wizard, reviewer, editor):
+    factories.edit(live_wizard, "contact", editor, body_fr="Un autre texte, pour plus tard.")
+    release = workflow.approve(change, reviewer=reviewer)
+    assert release.snapshot == change.snapshot
+    contact = next(step for step in release.snapshot["wizard"]["children"] if step["slug"] == "contact")
+    assert contact["title"]["fr"] == "Contactez-nous"
+    assert contact["body"]["fr"] != "Un autre texte, pour plus tard."  # still in the draft, for a later request
 
 
 def test_a_structure_change_also_waits_for_review(live_wizard, editor, reviewer):
@@ -324,7 +326,7 @@ def test_a_reviewer_may_publish_a_scheduled_change_early(change, live_wizard, re
     assert releases.live_release(live_wizard) == release
 
 
-def test_publishing_supersedes_the_other_waiting_requests(change, live_wizard, reviewer, editor):
+def test_publishing_makes_a_request_of_the_whole_draft_made_before_items_stale(change, live_wizard, reviewer, editor):
     other = ChangeRequest.objects.create(
         wizard=live_wizard,
         snapshot=change.snapshot,
@@ -334,7 +336,8 @@ def test_publishing_supersedes_the_other_waiting_requests(change, live_wizard, r
     )
     workflow.approve(change, reviewer=reviewer)
     other.refresh_from_db()
-    assert other.status == Status.SUPERSEDED
+    assert other.status == Status.STALE
+    assert "both hold the whole draft" in other.failure
 
 
 # Rejecting -------------------------------------------------------------------------------------------------------
@@ -568,3 +571,145 @@ def test_a_save_since_the_release_is_compared_with_it_exactly(live_wizard, edito
     assert workflow.has_draft_changes(live_wizard, live) is True
     factories.edit(live_wizard, "contact", editor, title_fr=title)  # saved back as it was: the same as live
     assert workflow.has_draft_changes(live_wizard, live) is False
+
+
+# Requests in parts -----------------------------------------------------------------------------------------------
+
+
+def new_section(wizard: Node, user) -> Node:
+    """An unfinished new section (a choice with one task under it), added through the actions."""
+    section = steps.create_step(
+        Node(slug="section", kind="choice", title_fr="Nouvelle section"), user=user, reference=wizard
+    )
+    steps.create_step(
+        Node(slug="draft", kind="task", title_fr="Brouillon", body_fr="Voir [contact](node:contact)."),
+        user=user,
+        reference=section,
+    )
+    return section
+
+
+@pytest.fixture
+def editor2(db):
+    return factories.make_user("editor2", "Editors")
+
+
+def test_an_urgent_fix_goes_live_alone_while_an_unfinished_section_stays_in_the_draft(
+    live_wizard, editor, editor2, reviewer
+):
+    new_section(live_wizard, editor2)
+    contact = factories.edit(live_wizard, "contact", editor, title_fr="Contact (urgent)")
+    draft, found = workflow.draft_items(live_wizard, releases.live_release(live_wizard))
+    assert {item["path"] for item in found} == {"contact", "section", "section/draft"}
+    change = workflow.submit(live_wizard, author=editor, items=[f"step:{contact.uid}"], note="Urgent")
+    assert [item["id"] for item in change.items] == [f"step:{contact.uid}"]
+    assert [step["slug"] for step in change.snapshot["wizard"]["children"]] == ["profiles", "contact"]
+    release = workflow.approve(change, reviewer=reviewer)
+    live_slugs = [step["slug"] for step in release.snapshot["wizard"]["children"]]
+    assert live_slugs == ["profiles", "contact"]  # the section is not public
+    assert wizard_step_paths(live_wizard)["section/draft"]  # and still in the draft
+    _draft, left = workflow.draft_items(live_wizard, release)
+    assert {item["path"] for item in left} == {"section", "section/draft"}
+
+
+def test_a_chosen_step_under_a_new_section_brings_the_section_and_says_why(live_wizard, editor):
+    new_section(live_wizard, editor)
+    task = wizard_step_paths(live_wizard)["section/draft"]
+    change = workflow.submit(live_wizard, author=editor, items=[f"step:{task.uid}"])
+    reasons = {item["path"]: item["reason"] for item in change.items}
+    assert reasons == {"section/draft": "", "section": "it is the new parent of “section/draft”"}
+    entry = AuditEntry.objects.get(change_request=change, action=AuditEntry.Action.SUBMIT)
+    assert (entry.details["items"], entry.details["added"], entry.details["of"]) == (2, 1, 2)
+
+
+def test_submit_refuses_an_item_that_no_longer_differs(live_wizard, editor):
+    factories.edit(live_wizard, "contact", editor, title_fr="Contact")
+    with pytest.raises(WorkflowError, match="no longer differs from the live release"):
+        workflow.submit(live_wizard, author=editor, items=["step:00000000-0000-0000-0000-000000000000"])
+    assert not ChangeRequest.objects.exists()
+
+
+def test_several_requests_wait_at_once_and_a_new_one_supersedes_only_those_it_covers(live_wizard, editor, editor2):
+    contact = factories.edit(live_wizard, "contact", editor, title_fr="Contact")
+    section = new_section(live_wizard, editor2)
+    first = workflow.submit(live_wizard, author=editor, items=[f"step:{contact.uid}"])
+    second = workflow.submit(live_wizard, author=editor2, items=[f"step:{section.uid}"])
+    assert {first.status, second.status} == {Status.SUBMITTED}
+    factories.edit(live_wizard, "contact", editor, title_fr="Contact, encore")
+    third = workflow.submit(live_wizard, author=editor, items=[f"step:{contact.uid}"])
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status, third.status) == (Status.SUPERSEDED, Status.SUBMITTED, Status.SUBMITTED)
+
+
+def test_when_one_goes_live_a_waiting_request_on_other_items_is_rebased_and_reviewed_again(
+    live_wizard, editor, editor2, reviewer, other_reviewer, django_capture_on_commit_callbacks
+):
+    contact = factories.edit(live_wizard, "contact", editor, title_fr="Contact (urgent)")
+    new_section(live_wizard, editor2)
+    task = wizard_step_paths(live_wizard)["section/draft"]
+    urgent = workflow.submit(live_wizard, author=editor, items=[f"step:{contact.uid}"])
+    later = workflow.submit(live_wizard, author=editor2, items=[f"step:{task.uid}"])
+    assert len(later.items) == 2  # the task and its new section
+    # The later one is approved for tomorrow, then the urgent one goes live today.
+    workflow.approve(later, reviewer=reviewer, publish_at=timezone.now() + timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        release = workflow.approve(urgent, reviewer=other_reviewer)
+    later.refresh_from_db()
+    assert later.status == Status.SUBMITTED  # the approval was for another snapshot
+    assert (later.reviewer, later.release, later.publish_at) == (None, None, None)
+    assert later.base_release == release
+    titles = {step["slug"]: step["title"]["fr"] for step in later.snapshot["wizard"]["children"]}
+    assert titles == {"profiles": "Titre profiles", "contact": "Contact (urgent)", "section": "Nouvelle section"}
+    assert later.content_hash == releases.content_hash(later.snapshot)
+    rebase = AuditEntry.objects.get(change_request=later, action=AuditEntry.Action.REBASE)
+    assert rebase.details["unapproved"] is True
+    assert rebase.details["to"] == release.number
+    assert audit.sentence(rebase) == f"Request {later.pk} of demo was rebased on release #{release.number}"
+    # It is the rebased snapshot a reviewer approves, and that goes live.
+    final = workflow.approve(later, reviewer=reviewer)
+    assert final.snapshot == later.snapshot
+
+
+def test_when_one_goes_live_a_waiting_request_on_the_same_step_is_stale_and_its_author_told(
+    live_wizard, editor, editor2, reviewer, django_capture_on_commit_callbacks
+):
+    contact = factories.edit(live_wizard, "contact", editor, title_fr="Contact (urgent)")
+    first = workflow.submit(live_wizard, author=editor, items=[f"step:{contact.uid}"])
+    factories.edit(live_wizard, "contact", editor2, body_fr="Appelez-nous.")
+    second = workflow.submit(live_wizard, author=editor2, items=[f"step:{contact.uid}"])
+    ChangeRequest.objects.filter(pk=first.pk).update(status=Status.SUBMITTED)  # as if submitted apart
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.approve(first, reviewer=reviewer)
+    second.refresh_from_db()
+    assert second.status == Status.STALE
+    assert "changed the same steps or link targets: “contact”" in second.failure
+    entry = AuditEntry.objects.get(change_request=second, action=AuditEntry.Action.STALE)
+    assert entry.comment == second.failure
+    assert audit.sentence(entry) == f"Request {second.pk} of demo was marked stale: {second.failure}"
+    assert any(m.to == ["editor2@example.org"] and "stale" in m.subject for m in mail.outbox)
+    with pytest.raises(WorkflowError, match="Only a request waiting for review can be approved"):
+        workflow.approve(second, reviewer=reviewer)
+
+
+def test_a_translator_submits_translations_only_and_a_reviewer_approves(live_wizard, editor, reviewer):
+    translator = factories.make_user("translator", "Translators")
+    contact = factories.edit(live_wizard, "contact", translator, title_nl="Contact (nl)")
+    profiles = factories.edit(live_wizard, "profiles", editor, title_fr="Profils")
+    with pytest.raises(WorkflowError, match="Translators submit changes of translated texts only"):
+        workflow.submit(live_wizard, author=translator, items=[f"step:{profiles.uid}"])
+    change = workflow.submit(live_wizard, author=translator)  # by default, the translations alone
+    assert [item["id"] for item in change.items] == [f"step:{contact.uid}"]
+    with pytest.raises(WorkflowError, match="that is for the Reviewers"):
+        workflow.approve(change, reviewer=translator)  # four eyes: the translator does not review
+    release = workflow.approve(change, reviewer=reviewer)
+    live_contact = next(step for step in release.snapshot["wizard"]["children"] if step["slug"] == "contact")
+    assert live_contact["title"]["nl"] == "Contact (nl)"
+    assert release.snapshot["wizard"]["children"][0]["title"]["fr"] == "Titre profiles"
+
+
+def test_someone_who_neither_edits_nor_translates_cannot_submit(live_wizard, reviewer):
+    factories.edit(live_wizard, "contact", None, title_nl="Contact (nl)")
+    with pytest.raises(WorkflowError, match="is for the Editors or Translators"):
+        workflow.submit(live_wizard, author=reviewer)

@@ -61,8 +61,8 @@ def test_an_editor_submits_from_the_step_list(client, editor, live_wizard):
     assert ChangeRequest.objects.get().author == editor
 
 
-@pytest.mark.parametrize("group", ["Reviewers", "Translators", None])
-def test_only_editors_may_submit(client, live_wizard, group):
+@pytest.mark.parametrize("group", ["Reviewers", None])
+def test_only_editors_and_translators_may_submit(client, live_wizard, group):
     user = factories.make_user("someone", *([group] if group else []))
     factories.edit(live_wizard, "contact", user, title_fr="Nous contacter")
     client.force_login(user)
@@ -73,6 +73,17 @@ def test_only_editors_may_submit(client, live_wizard, group):
     )
     # Refused whichever way the admin says it (no such action for this user, or forbidden): nothing submitted.
     assert response.status_code in {200, 302, 403}
+    assert not ChangeRequest.objects.exists()
+
+
+def test_a_translator_may_not_submit_a_french_change(client, live_wizard):
+    user = factories.make_user("someone", "Translators")
+    factories.edit(live_wizard, "contact", user, title_fr="Nous contacter")
+    client.force_login(user)
+    page = client.get(reverse("admin:cms_changerequest_submit"), {"wizard": live_wizard.pk}).content.decode()
+    assert "French text or structure: an editor submits it" in page
+    response = client.post(reverse("admin:cms_changerequest_submit"), {"wizard": live_wizard.pk}, follow=True)
+    assert any("Choose at least one change" in message for message in messages_of(response))
     assert not ChangeRequest.objects.exists()
 
 
@@ -94,10 +105,14 @@ def test_the_review_page_shows_the_change_highlighted_with_the_checks(client, re
     assert "token=" in response.context["preview_link"]
 
 
-def test_the_review_page_warns_when_the_draft_changed_since(client, reviewer, change, live_wizard, editor):
+def test_the_review_page_says_later_changes_of_the_draft_stay_in_it(client, reviewer, change, live_wizard, editor):
     factories.edit(live_wizard, "contact", editor, title_nl="Contact")
     client.force_login(reviewer)
-    assert "The draft has changed since this request was submitted" in client.get(review_url(change)).content.decode()
+    html = client.get(review_url(change)).content.decode()
+    assert "those changes are not part of it and stay in the draft" in html
+    client.post(review_url(change), {"_approve": "1"})
+    change.refresh_from_db()
+    assert change.status == Status.PUBLISHED
 
 
 def test_a_reviewer_approves_on_the_review_page(client, reviewer, change, live_wizard):
@@ -299,3 +314,97 @@ def test_the_review_page_reads_no_draft_when_nothing_was_saved_since_the_submiss
         assert client.get(review_url(change)).status_code == 200
     steps_read = [query for query in queries if '"depth" >=' in query["sql"] and "body_fr" in query["sql"]]
     assert not steps_read
+
+
+def one_title_changed_unsubmitted(wizard, editor, title: str) -> None:
+    """Publish the wizard as it is, then change one Dutch title and one French one, and submit nothing."""
+    factories.publish(wizard)
+    factories.edit(wizard, "contact", editor, title_nl=title)
+    factories.edit(wizard, "profiles", editor, title_fr=title)
+
+
+@pytest.mark.parametrize("page", ["submit", "index"])
+def test_the_choice_of_items_and_the_admin_home_cost_the_same_in_a_ten_times_larger_wizard(
+    client, editor, wizard, page
+):
+    client.force_login(editor)
+    url = reverse("admin:cms_changerequest_submit") + f"?wizard={wizard.pk}" if page == "submit" else "/admin/"
+    factories.grow(wizard, 50)
+    one_title_changed_unsubmitted(wizard, editor, "Een")
+    small = cost(client, url)
+    factories.grow(wizard, 450, section="even-more")
+    one_title_changed_unsubmitted(wizard, editor, "Twee")
+    large = cost(client, url)
+    assert large[0] == small[0]
+    assert large[1] < small[1] * 1.1
+
+
+# Requests in parts -----------------------------------------------------------------------------------------------
+
+
+def test_the_submit_page_lists_each_change_with_its_author_and_submits_the_ticked_ones(
+    client, editor, live_wizard, reviewer
+):
+    other = factories.make_user("editor2", "Editors")
+    contact = factories.edit(live_wizard, "contact", editor, title_fr="Nous contacter")
+    profiles = factories.edit(live_wizard, "profiles", other, title_fr="Profils (brouillon)")
+    client.force_login(editor)
+    url = reverse("admin:cms_changerequest_submit")
+    page = client.get(url, {"wizard": live_wizard.pk})
+    rows = {row["id"]: row for row in page.context["choice"]["items"]}
+    assert rows[f"step:{contact.uid}"]["authors"] == ["editor"]
+    assert rows[f"step:{profiles.uid}"]["authors"] == ["editor2"]
+    assert rows[f"step:{contact.uid}"]["summary"] == "title (fr)"
+    assert all(row["ticked"] for row in rows.values())  # everything, by default
+    response = client.post(
+        url, {"wizard": live_wizard.pk, "choosing": "1", "items": [f"step:{contact.uid}"], "note": "Urgent"}
+    )
+    change = ChangeRequest.objects.get()
+    assert response.url == review_url(change)
+    assert [item["id"] for item in change.items] == [f"step:{contact.uid}"]
+    client.force_login(reviewer)
+    html = client.get(review_url(change)).content.decode()
+    assert "What this request holds" in html
+    # The admin home of editor2 still shows their unsubmitted change; editor's is held by the request.
+    client.force_login(other)
+    assert "Unsubmitted changes to demo: 1 of yours" in client.get("/admin/").content.decode()
+    client.force_login(editor)
+    assert "Unsubmitted changes to demo" not in client.get("/admin/").content.decode()
+
+
+def test_the_submit_page_says_what_the_choice_needs_and_why(client, editor, live_wizard):
+    section = Node.objects.add_child(live_wizard, create_kwargs={"slug": "section", "kind": "choice", "title_fr": "S"})
+    task = Node.objects.add_child(section, create_kwargs={"slug": "task", "kind": "task", "title_fr": "T"})
+    client.force_login(editor)
+    url = reverse("admin:cms_changerequest_submit")
+    data = {"wizard": live_wizard.pk, "choosing": "1", "items": [f"step:{task.uid}"]}
+    page = client.post(url, {**data, "_closure": "1"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "The chosen changes cannot stand without these" in html
+    assert "it is the new parent of “section/task”" in html
+    assert {row["id"] for row in page.context["choice"]["items"] if row["ticked"]} == {
+        f"step:{task.uid}",
+        f"step:{section.uid}",
+    }
+    response = client.post(url, data, follow=True)
+    assert any("It also holds what the chosen changes need: section" in message for message in messages_of(response))
+
+
+def test_the_admin_home_shows_a_stale_request_and_outdated_translations(client, live_wizard, editor, reviewer):
+    from wizard import translations
+
+    translator = factories.make_user("translator", "Translators")
+    contact = factories.edit(live_wizard, "contact", translator, title_nl="Contact")
+    translations.record_form(contact, ["title_nl"], user=translator)
+    waiting = workflow.submit(live_wizard, author=translator)
+    factories.edit(live_wizard, "contact", editor, title_fr="Contactez-nous", title_nl="Contact!")
+    urgent = workflow.submit(live_wizard, author=editor)  # holds the contact step too
+    ChangeRequest.objects.filter(pk=waiting.pk).update(status=Status.SUBMITTED)  # as if it still waited
+    workflow.approve(urgent, reviewer=reviewer)
+    client.force_login(translator)
+    html = client.get("/admin/").content.decode()
+    assert f"Your request {waiting.pk} (demo)" in html
+    assert "stale: Request" in html
+    assert "1 of your translations outdated by a French change" in html
+    assert "contact · title (nl)" in html
