@@ -6,6 +6,7 @@ is the same type). docs/architecture.md lists them, with who may run each and wh
 """
 
 from cms.actions.base import is_stale, may_change_structure
+from cms.actions.comments import add_comment, resolve_comment
 from cms.actions.imports import import_translations, import_wizard, publish_import
 from cms.actions.links import create_link_target, delete_link_target, delete_link_targets, edit_link_target
 from cms.actions.steps import (
@@ -29,6 +30,7 @@ from cms.errors import ActionError
 
 __all__ = [
     "ActionError",
+    "add_comment",
     "changes",
     "check_placement",
     "create_link_target",
@@ -50,6 +52,7 @@ __all__ = [
     "parent_for",
     "recover_step",
     "referrers",
+    "resolve_comment",
     "rename_step",
     "revert_step",
     "wizard_root_for",

@@ -1,17 +1,21 @@
 from datetime import datetime
 from typing import Any
 
+import reversion
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cms import checks, preview, releases, review, workflow
-from cms.models import ChangeRequest, Release
+from cms.actions import comments
+from cms.errors import ActionError
+from cms.models import ChangeRequest, FieldComment, Release
 from wizard.models import Node
 
 
@@ -38,6 +42,11 @@ class SubmitForm(forms.Form):
     )
 
 
+# Comments keep their history as every write does (registered here, at admin autodiscovery, as VersionAdmin does).
+if not reversion.is_registered(FieldComment):
+    reversion.register(FieldComment)
+
+
 @admin.register(ChangeRequest)
 class ChangeRequestAdmin(admin.ModelAdmin):
     list_display = ("__str__", "wizard", "status", "author", "submitted_at", "reviewer", "publish_at", "release")
@@ -57,7 +66,12 @@ class ChangeRequestAdmin(admin.ModelAdmin):
 
     def get_urls(self) -> list:
         view = self.admin_site.admin_view
-        return [path("submit/", view(self.submit_view), name="cms_changerequest_submit"), *super().get_urls()]
+        return [
+            path("submit/", view(self.submit_view), name="cms_changerequest_submit"),
+            path("<int:pk>/comment/", view(self.comment_view), name="cms_changerequest_comment"),
+            path("<int:pk>/comment/<int:comment>/resolve/", view(self.resolve_view), name="cms_changerequest_resolve"),
+            *super().get_urls(),
+        ]
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         can_submit = request.user.has_perm("cms.add_changerequest")
@@ -77,6 +91,9 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             self.decide(request, change, form)
             return HttpResponseRedirect(request.path)
         base = change.base_release.snapshot if change.base_release else None
+        found = review.summarise(base, change.snapshot)
+        elsewhere = review.attach(found, change.comments.select_related("author", "resolved_by"))
+        can_comment = request.user.has_perm("cms.review_changerequest") or request.user.pk == change.author_id
         # Whether the draft moved on matters only while the request waits.
         draft_changed = change.is_pending and workflow.draft_changed_since(change)
         live = releases.live_release(change.wizard)
@@ -87,7 +104,10 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             "title": _("Review: %s") % change,
             "change": change,
             "original": change,
-            "diff": review.layout(base, change.snapshot),
+            "summary": found,
+            "other_comments": elsewhere,
+            "can_comment": can_comment,
+            "can_resolve": can_comment,
             "checks": checks.current(change.checks, change.snapshot, base=base),
             "draft_changed": draft_changed,
             "base_replaced": change.is_pending and change.base_release_id != (live.pk if live else None),
@@ -105,6 +125,38 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             "history": change.audit_entries.select_related("user").order_by("at", "pk"),
         }
         return TemplateResponse(request, self.change_form_template, context)
+
+    def comment_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Add a comment on one field of one step (POST from the review page's summary)."""
+        change = get_object_or_404(ChangeRequest.objects.select_related("wizard"), pk=pk)
+        if request.method != "POST":
+            return HttpResponseRedirect(change.get_absolute_url())
+        data = {name: request.POST.get(name, "") for name in ("step_uid", "field", "lang", "body")}
+        try:
+            comments.add_comment(change, author=request.user, **data)
+        except ActionError as error:
+            if error.code == "forbidden":
+                raise PermissionDenied(str(error)) from None
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, _("Comment added; the author of the request is told."), messages.SUCCESS)
+        return HttpResponseRedirect(f"{change.get_absolute_url()}#step-{data['step_uid']}")
+
+    def resolve_view(self, request: HttpRequest, pk: int, comment: int) -> HttpResponse:
+        """Mark a comment resolved (POST)."""
+        found = get_object_or_404(
+            FieldComment.objects.select_related("change_request__wizard"), pk=comment, change_request=pk
+        )
+        if request.method == "POST":
+            try:
+                comments.resolve_comment(found, user=request.user)
+            except ActionError as error:
+                if error.code == "forbidden":
+                    raise PermissionDenied(str(error)) from None
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(request, _("Comment resolved."), messages.SUCCESS)
+        return HttpResponseRedirect(f"{found.change_request.get_absolute_url()}#step-{found.step_uid}")
 
     def decide(self, request: HttpRequest, change: ChangeRequest, form: DecisionForm) -> None:
         if not form.is_valid():
@@ -131,6 +183,17 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             return _("Approved: release #%(number)d goes live at %(at)s.") % {"number": release.number, "at": at}
         return _("Approved and published: release #%d is live.") % release.number
 
+    @staticmethod
+    def submit_summary(request: HttpRequest) -> dict[str, Any]:
+        """What submitting the wizard named by ?wizard= would send for review (the review page's summary)."""
+        asked = request.GET.get("wizard", "")
+        wizard = Node.objects.wizards().filter(pk=int(asked)).first() if asked.isdigit() else None
+        if request.method == "POST" or wizard is None:
+            return {}
+        live = releases.live_release(wizard)
+        found = review.summarise(live.snapshot if live else None, releases.freeze(wizard))
+        return {"summary": found, "summary_wizard": wizard}
+
     def submit_view(self, request: HttpRequest) -> HttpResponse:
         """Submit a wizard's draft for review (editors)."""
         if not request.user.has_perm("cms.add_changerequest"):
@@ -152,5 +215,6 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             "title": _("Submit a wizard for review"),
             "form": form,
             "wizards": workflow.wizard_states(),
+            **self.submit_summary(request),
         }
         return TemplateResponse(request, "admin/cms/changerequest/submit.html", context)

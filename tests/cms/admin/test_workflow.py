@@ -82,14 +82,20 @@ def test_the_review_page_shows_the_change_highlighted_with_the_checks(client, re
     html = response.content.decode()
     assert response.status_code == 200
     assert "Horaires" in html
-    [step] = response.context["diff"]["steps"]
+    [step] = response.context["summary"]["steps"]
     assert step["path"] == "contact"
     [(lang, [row])] = step["languages"]
     assert (lang, row["field"]) == ("fr", "body")
     assert row["old_html"].startswith("Appelez <del>")
     assert "link:" in row["old_html"]
     assert "<ins> du lundi au vendredi</ins>" in row["new_html"]
-    assert "No problems found." in html
+    # Beside the Markdown, the text as the public reads it (the old one's link target named, its URL resolved).
+    assert row["new_rendered"]["html"] == "<p>Appelez le centre de contact du lundi au vendredi.</p>\n"
+    assert 'href="https://www.example.org/fr/contact"' in row["old_rendered"]["html"]
+    assert row["old_rendered"]["references"][0]["name"] == "Centre de contact"
+    # Its body is French only: Dutch, German and English readers will see French, which the checks say.
+    assert "No problems found." not in html
+    assert "Step “contact” will show French to readers of nl (body)" in html
     assert 'name="_approve"' in html
     assert "token=" in response.context["preview_link"]
 
@@ -220,8 +226,10 @@ def test_the_review_page_shows_structure_changes(client, reviewer, live_wizard, 
     change = workflow.submit(live_wizard, author=editor)
     client.force_login(reviewer)
     html = client.get(review_url(change)).content.decode()
-    assert "moved from profiles/citizen/renew" in html
+    assert "Was: 2nd of 2 under Titre profiles › Titre citizen, after “Titre apply”" in html
+    assert "Now: 2nd of 2 under Titre profiles › Titre company, after “Titre apply”" in html
     assert '<span class="badge badge-removed">removed</span>' in html
+    assert "Was: 2nd of 2 under the start page, after “Titre profiles”" in html
 
 
 # Scale: what a page costs follows the change, not the wizard's size ----------------------------------------------
