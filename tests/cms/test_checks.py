@@ -1,3 +1,5 @@
+import copy
+
 import pytest
 
 from cms import checks, releases
@@ -134,3 +136,49 @@ def test_current_checks_keep_the_stored_results_and_ask_the_link_checker_again(d
     stored.append({"level": "warning", "step": "apply", "message": "Stored earlier.", "check": "translations"})
     LinkCheck.objects.filter(url="https://law.test/").update(status="ok")
     assert checks.current(stored, document) == [stored[-1]]  # the link works again; the rest is as stored
+
+
+# Fallbacks to French ---------------------------------------------------------------------------------------------
+
+
+def fallbacks(document: dict, base: dict | None = None) -> list[tuple[str, str, str]]:
+    found = checks.run(document, base=base)
+    return [
+        (problem["level"], problem["step"], problem["message"]) for problem in found if problem["check"] == "fallbacks"
+    ]
+
+
+def translated(slug: str, **texts: dict) -> dict:
+    """A task with its title and body in every language."""
+    every = {lang: f"{slug} ({lang})" for lang in ("fr", "nl", "de", "en")}
+    return factories.step(slug, title=every, body=every, **texts)
+
+
+def test_a_step_without_its_dutch_or_german_body_warns_which_languages_show_french(db):
+    document = factories.document(children=[translated("done"), factories.step("half", body="Corps.")])
+    assert fallbacks(document) == [
+        ("warning", "", "The start page will show French to readers of de (title); en (title)."),
+        (
+            "warning",
+            "half",
+            "Step “half” will show French to readers of nl (body); de (title, body); en (title, body). "
+            "In nl, its translated title stands above French text.",
+        ),
+    ]
+
+
+def test_against_the_live_release_only_the_steps_the_change_touches_are_named(wizard):
+    base = releases.freeze(wizard)  # French and Dutch titles, French bodies: each step falls back already
+    document = copy.deepcopy(base)
+    contact = document["wizard"]["children"][1]
+    contact["body"] = dict.fromkeys(("fr", "nl", "de"), "Appelez-nous.")
+    assert fallbacks(document, base=base) == [
+        ("warning", "contact", "Step “contact” will show French to readers of de (title); en (title, body).")
+    ]
+
+
+def test_beyond_a_bound_the_fallbacks_are_counted(db):
+    steps = [factories.step(f"task-{n}", body="Corps.") for n in range(checks.FALLBACK_STEPS + 5)]
+    found = fallbacks(factories.document(children=steps))
+    assert len(found) == checks.FALLBACK_STEPS + 1
+    assert found[-1] == ("warning", "", "6 more step(s) will show French in some language.")  # and the start page
