@@ -131,7 +131,9 @@ class ChangeRequestAdmin(admin.ModelAdmin):
         change = get_object_or_404(ChangeRequest.objects.select_related("wizard"), pk=pk)
         if request.method != "POST":
             return HttpResponseRedirect(change.get_absolute_url())
-        data = {name: request.POST.get(name, "") for name in ("step_uid", "field", "lang", "body")}
+        field, _colon, lang = request.POST.get("place", "").partition(":")  # "body:nl", from the step's <select>
+        data = {"step_uid": request.POST.get("step_uid", ""), "field": field, "lang": lang}
+        data["body"] = request.POST.get("body", "")
         try:
             comments.add_comment(change, author=request.user, **data)
         except ActionError as error:

@@ -6,10 +6,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cms import checks, releases, workflow
-from cms.models import AuditEntry, ChangeRequest, LinkCheck
+from cms import actions, checks, releases, workflow
+from cms.models import AuditEntry, ChangeRequest, FieldComment, LinkCheck
 from tests import factories
-from wizard.models import Node, wizard_step_paths
+from wizard.models import LinkTarget, Node, wizard_step_paths
 
 Status = ChangeRequest.Status
 
@@ -307,3 +307,74 @@ def test_the_review_page_reads_no_draft_when_nothing_was_saved_since_the_submiss
         assert client.get(review_url(change)).status_code == 200
     steps_read = [query for query in queries if '"depth" >=' in query["sql"] and "body_fr" in query["sql"]]
     assert not steps_read
+
+
+def test_a_review_page_with_comments_and_new_urls_costs_the_same_in_a_ten_times_larger_wizard(
+    client, reviewer, editor, wizard
+):
+    def scene(title: str) -> tuple[int, int]:
+        change = one_title_changed(wizard, editor, title)
+        uid = change.snapshot["wizard"]["children"][1]["uid"]
+        for n in range(3):
+            actions.add_comment(change, author=reviewer, step_uid=uid, field="title", lang="nl", body=f"Nr. {n}")
+        return cost(client, review_url(change))
+
+    client.force_login(reviewer)
+    factories.grow(wizard, 50)
+    LinkTarget.objects.filter(key="contact-center").update(url_de="https://www.example.org/de/kontakt")
+    small_queries, small_size = scene("Contact een")
+    factories.grow(wizard, 450, section="even-more")
+    LinkTarget.objects.filter(key="contact-center").update(url_de="https://www.example.org/de/kontakt-2")
+    large_queries, large_size = scene("Contact twee")
+    assert large_queries == small_queries
+    assert large_size < small_size * 1.1
+
+
+def test_a_change_that_adds_hundreds_of_steps_shows_a_bounded_page(client, reviewer, editor, wizard):
+    client.force_login(reviewer)
+    factories.publish(wizard)
+    factories.grow(wizard, 60)
+    small_queries, small_size = cost(client, review_url(workflow.submit(wizard, author=editor)))
+    factories.grow(wizard, 600, section="even-more")
+    large = workflow.submit(wizard, author=editor)
+    large_queries, large_size = cost(client, review_url(large))
+    assert large_queries == small_queries
+    assert large_size < 300_000
+    assert "more steps changed, not shown here" in client.get(review_url(large)).content.decode()
+
+
+def test_the_submit_page_shows_the_summary_of_the_chosen_wizard(client, editor, live_wizard):
+    steps = wizard_step_paths(live_wizard)
+    Node.objects.move(steps["contact"], steps["profiles"], "left")  # contact first
+    client.force_login(editor)
+    html = client.get(reverse("admin:cms_changerequest_submit"), {"wizard": live_wizard.pk}).content.decode()
+    assert "What would be submitted" in html
+    assert "Place: 1st of 2 under the start page, before “Titre profiles”" in html
+    assert "Siblings before" in html
+    assert "What would be submitted" not in client.get(reverse("admin:cms_changerequest_submit")).content.decode()
+
+
+def test_a_reviewer_comments_on_a_field_and_the_author_resolves_it(client, reviewer, editor, change):
+    uid = change.snapshot["wizard"]["children"][1]["uid"]
+    client.force_login(reviewer)
+    data = {"step_uid": uid, "place": "body:fr", "body": "Précisez les heures."}
+    response = client.post(reverse("admin:cms_changerequest_comment", args=[change.pk]), data)
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"#step-{uid}")
+    html = client.get(review_url(change)).content.decode()
+    assert "Précisez les heures." in html
+    [comment] = FieldComment.objects.all()
+    client.force_login(editor)
+    response = client.post(reverse("admin:cms_changerequest_resolve", args=[change.pk, comment.pk]))
+    assert response.status_code == 302
+    comment.refresh_from_db()
+    assert comment.resolved_by == editor
+    assert "resolved by editor" in client.get(review_url(change)).content.decode()
+
+
+def test_an_editor_who_is_not_the_author_may_not_comment(client, change):
+    uid = change.snapshot["wizard"]["children"][1]["uid"]
+    client.force_login(factories.make_user("other", "Editors"))
+    data = {"step_uid": uid, "place": "body:fr", "body": "Moi aussi."}
+    assert client.post(reverse("admin:cms_changerequest_comment", args=[change.pk]), data).status_code == 403
+    assert not FieldComment.objects.exists()
