@@ -72,6 +72,11 @@ def pages() -> list[Page]:
     return [
         Page("review page (one-field change)", "reviewer", change("cms_changerequest_change", "change_id")),
         Page("submit page", "editor", change("cms_changerequest_submit")),
+        Page(
+            "submit page, one wizard's summary",
+            "editor",
+            lambda scene: reverse("admin:cms_changerequest_submit") + f"?wizard={scene.wizard_id}",
+        ),
         Page("translation dashboard", "translator", change("wizard_translationstate_dashboard", "wizard_id")),
         Page("translation overview", "translator", change("wizard_translationstate_changelist")),
         Page("step change form", "editor", change("wizard_node_change", "step_id")),

@@ -171,10 +171,13 @@ def position(flat: dict[str, dict[str, Any]], uid: str) -> dict[str, Any]:
     }
 
 
-def _window(titles: list[str], at: int) -> list[str]:
-    """At most REORDER_WINDOW titles on each side of `at`, with "…" where some are left out."""
+def _window(titles: list[str], at: int) -> list[dict[str, Any]]:
+    """At most REORDER_WINDOW siblings on each side of the one at `at`, numbered from 1; a gap where some are left out
+    (number None)."""
     start, end = max(0, at - REORDER_WINDOW), min(len(titles), at + REORDER_WINDOW + 1)
-    return [*(["…"] if start else []), *titles[start:end], *(["…"] if end < len(titles) else [])]
+    gap = {"number": None, "title": "…"}
+    shown = [{"number": index + 1, "title": titles[index]} for index in range(start, end)]
+    return [*([gap] if start else []), *shown, *([gap] if end < len(titles) else [])]
 
 
 def reorder(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]], uid: str) -> dict[str, Any]:
@@ -183,7 +186,7 @@ def reorder(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]],
     for flat in (before, after):
         siblings = flat[flat[uid]["parent"]]["entry"].get("children") or []
         titles = [_title(entry) for entry in siblings]
-        lists.append({"titles": _window(titles, flat[uid]["index"]), "current": _title(flat[uid]["entry"])})
+        lists.append({"siblings": _window(titles, flat[uid]["index"]), "current": flat[uid]["index"] + 1})
     return {"before": lists[0], "after": lists[1]}
 
 

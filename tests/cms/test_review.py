@@ -75,6 +75,10 @@ def test_a_moved_step_says_its_old_and_new_place(wizard):
     assert step["position"]["text"] == "1st of 2 under Titre profiles › Titre company, before “Titre apply”"
 
 
+def titles(order: dict) -> list[str]:
+    return [f"{sibling['number']} {sibling['title']}" if sibling["number"] else "…" for sibling in order["siblings"]]
+
+
 def test_a_reorder_shows_the_siblings_before_and_after(wizard):
     old = releases.freeze(wizard)
     new = copy.deepcopy(old)
@@ -82,8 +86,8 @@ def test_a_reorder_shows_the_siblings_before_and_after(wizard):
     [step] = summarise(old, new)["steps"]
     assert step["reordered"]
     assert not step["moved"]
-    assert step["reorder"]["before"]["titles"] == ["Titre apply", "Titre renew"]
-    assert step["reorder"]["after"]["titles"] == ["Titre renew", "Titre apply"]
+    assert titles(step["reorder"]["before"]) == ["1 Titre apply", "2 Titre renew"]
+    assert titles(step["reorder"]["after"]) == ["1 Titre renew", "2 Titre apply"]
     assert step["position"]["index"] == 1
 
 
@@ -94,8 +98,19 @@ def test_a_reorder_among_many_siblings_shows_a_window_around_the_step():
     moved = new["wizard"]["children"].pop(10)
     new["wizard"]["children"].insert(0, moved)
     [step] = [step for step in summarise(old, new)["steps"] if step["uid"] == "u10"]
-    assert step["reorder"]["before"]["titles"] == ["…", "T7", "T8", "T9", "T10", "T11", "T12", "T13", "…"]
-    assert step["reorder"]["after"]["titles"] == ["T10", "T0", "T1", "T2", "…"]
+    assert titles(step["reorder"]["before"]) == [
+        "…",
+        "8 T7",
+        "9 T8",
+        "10 T9",
+        "11 T10",
+        "12 T11",
+        "13 T12",
+        "14 T13",
+        "…",
+    ]
+    assert titles(step["reorder"]["after"]) == ["1 T10", "2 T0", "3 T1", "4 T2", "…"]
+    assert (step["reorder"]["before"]["current"], step["reorder"]["after"]["current"]) == (11, 1)
 
 
 def test_texts_change_per_language_with_the_public_rendering_beside(wizard):
