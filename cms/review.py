@@ -217,7 +217,9 @@ class _Renderer:
         def node_url(path: str) -> str | None:
             if self.title_at(path) is None:
                 return None
-            return reverse("cms:preview-step", args=[lang, self.slug, path]) if path else None
+            if not path:
+                return reverse("cms:preview", args=[lang, self.slug])
+            return reverse("cms:preview-step", args=[lang, self.slug, path])
 
         html = markdown.render(text, lang=lang, links=found, node_url=node_url)
         named = []
