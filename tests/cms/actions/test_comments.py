@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from reversion.models import Version
 
-from cms import actions, workflow
+from cms import actions, audit, workflow
 from cms.errors import ActionError
 from cms.models import AuditEntry, FieldComment
 from tests import factories
@@ -95,3 +95,12 @@ def test_only_the_author_or_a_reviewer_resolves(change, reviewer):
     found.refresh_from_db()
     assert not found.is_resolved
     assert not AuditEntry.objects.filter(action=Action.RESOLVE).exists()
+
+
+def test_comments_read_as_sentences_in_the_audit_log(change, reviewer, editor):
+    found = comment(change, reviewer)
+    actions.resolve_comment(found, user=editor)
+    entries = {entry.action: entry for entry in AuditEntry.objects.select_related("user", "wizard", "release")}
+    said = audit.sentence(entries[Action.COMMENT])
+    assert said == f"reviewer commented on request {change.pk} of demo: Vertaal de titel ook."
+    assert audit.sentence(entries[Action.RESOLVE]) == f"editor resolved a comment on request {change.pk} of demo"
