@@ -378,3 +378,18 @@ def test_an_editor_who_is_not_the_author_may_not_comment(client, change):
     data = {"step_uid": uid, "place": "body:fr", "body": "Moi aussi."}
     assert client.post(reverse("admin:cms_changerequest_comment", args=[change.pk]), data).status_code == 403
     assert not FieldComment.objects.exists()
+
+
+def test_the_submit_pages_summary_costs_the_same_in_a_ten_times_larger_wizard(client, editor, wizard):
+    client.force_login(editor)
+    url = reverse("admin:cms_changerequest_submit") + f"?wizard={wizard.pk}"
+    factories.grow(wizard, 50)
+    factories.publish(wizard)
+    factories.edit(wizard, "contact", editor, title_nl="Contact een")
+    small_queries, small_size = cost(client, url)
+    factories.grow(wizard, 450, section="even-more")
+    factories.publish(wizard)
+    factories.edit(wizard, "contact", editor, title_nl="Contact twee")
+    large_queries, large_size = cost(client, url)
+    assert large_queries == small_queries
+    assert large_size < small_size * 1.1
