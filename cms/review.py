@@ -225,8 +225,8 @@ class _Renderer:
         named = []
         for ref in markdown.references(text):
             if ref.kind == "link":
-                entry = self.links.get(ref.target)
-                name = ((entry or {}).get("name") or {}).get(lang) or ((entry or {}).get("name") or {}).get("fr", "")
+                names = (self.links.get(ref.target) or {}).get("name") or {}
+                name = names.get(lang) or names.get(settings.LANGUAGE_CODE, "")
                 dest = found.get(ref.target)
                 named.append({"ref": f"link:{ref.target}", "name": name, "url": dest.url if dest else None})
             elif ref.kind == "node":
