@@ -73,7 +73,7 @@ def pages() -> list[Page]:
         Page("review page (one-field change)", "reviewer", change("cms_changerequest_change", "change_id")),
         Page("submit page", "editor", change("cms_changerequest_submit")),
         Page(
-            "submit page, choice of items",
+            "submit page of one wizard (items and summary)",
             "editor",
             lambda scene: reverse("admin:cms_changerequest_submit") + f"?wizard={scene.wizard_id}",
         ),

@@ -73,11 +73,14 @@ def sentence(entry: AuditEntry, *, summary: str = "") -> str:
         Action.STALE: _("Request %(request)s of %(wizard)s was marked stale"),
         Action.REVERT: _("%(user)s reverted the step “%(object)s” of %(wizard)s to an earlier version"),
         Action.RECOVER: _("%(user)s recovered the deleted step “%(object)s” of %(wizard)s"),
+        Action.COMMENT: _("%(user)s commented on request %(request)s of %(wizard)s"),
+        Action.RESOLVE: _("%(user)s resolved a comment on request %(request)s of %(wizard)s"),
     }
     text = str(sentences.get(entry.action, _("%(user)s: %(action)s %(object)s"))) % values
     # What follows the colon: what the request changes, or why (a rejection, a rollback, a supersession).
     if entry.action in {Action.SUBMIT, Action.APPROVE, Action.SCHEDULE} and summary:
         return f"{text}: {summary}"
-    if entry.action in {Action.REJECT, Action.ROLLBACK, Action.SUPERSEDE, Action.STALE} and entry.comment:
+    commented = {Action.REJECT, Action.ROLLBACK, Action.SUPERSEDE, Action.STALE, Action.COMMENT}
+    if entry.action in commented and entry.comment:
         return f"{text}: {entry.comment}"
     return text

@@ -12,6 +12,9 @@ from wizard import translations as i18n
 from wizard.models import MARKDOWN_FIELDS, NODE_TEXT_FIELDS, Node
 
 ERROR, WARNING = "error", "warning"
+# Steps named one by one by the fallback check; beyond, one warning counts the others (an import of 5,000 steps
+# with French and Dutch only must not bury the other problems under 5,000 lines).
+FALLBACK_STEPS = 25
 # HTTP statuses that say the page is gone for good, not that the server had a bad moment.
 GONE = {404, 410}
 
@@ -40,6 +43,7 @@ def run(snapshot: dict[str, Any], *, base: dict[str, Any] | None = None) -> list
         *_found_by("languages", languages(snapshot)),
         *_found_by("links", links(snapshot, base)),
         *_found_by("translations", translations(snapshot, base)),
+        *_found_by("fallbacks", fallbacks(snapshot, base)),
     ]
     problems.sort(key=lambda problem: problem.level != ERROR)
     return [asdict(problem) for problem in problems]
@@ -181,4 +185,50 @@ def translations(snapshot: dict[str, Any], base: dict[str, Any] | None = None) -
         found.append(
             Problem(WARNING, path, f"{_where(path)}: the {name} ({lang}) no longer follows the French text it changes.")
         )
+    return found
+
+
+def _falls_back(entry: dict[str, Any], lang: str) -> list[str]:
+    """The fields of a step that a reader of `lang` sees in French: French text, none of its own."""
+    source = settings.LANGUAGE_CODE
+    return [
+        name
+        for name in NODE_TEXT_FIELDS
+        if (entry.get(name) or {}).get(source, "").strip() and not (entry.get(name) or {}).get(lang, "").strip()
+    ]
+
+
+def fallbacks(snapshot: dict[str, Any], base: dict[str, Any] | None = None) -> list[Problem]:
+    """Per step, the languages whose readers will see French because the step's own text is missing: a warning.
+
+    A page whose title is translated above a French body says so to its readers, but a reviewer must know before.
+    Against `base` (the live release), only the steps this change adds or whose texts it changes are named; the
+    first FALLBACK_STEPS are named, the others counted in one warning. Required languages are not looked at:
+    a text missing in one of them is an error (`languages`).
+    """
+    source = settings.LANGUAGE_CODE
+    optional = [
+        lang for lang in settings.WIZARD_LANGUAGES if lang != source and lang not in settings.WIZARD_REQUIRED_LANGUAGES
+    ]
+    old = {step.entry.get("uid"): step.entry for step in exchange.walk(base["wizard"])} if base else {}
+    found, more = [], 0
+    for step in _steps(snapshot):
+        entry, path = step.entry, step.step_path
+        then = old.get(entry.get("uid"))
+        if then is not None and all(then.get(name) == entry.get(name) for name in NODE_TEXT_FIELDS):
+            continue  # not changed here: what it shows in each language is what the public sees already
+        missing = {lang: fields for lang in optional if (fields := _falls_back(entry, lang))}
+        if not missing:
+            continue
+        if len(found) >= FALLBACK_STEPS:
+            more += 1
+            continue
+        shown = "; ".join(f"{lang} ({', '.join(fields)})" for lang, fields in missing.items())
+        mixed = [lang for lang, fields in missing.items() if "title" not in fields and {"body", "note"} & set(fields)]
+        message = f"{_where(path)} will show French to readers of {shown}."
+        if mixed:
+            message += f" In {', '.join(mixed)}, its translated title stands above French text."
+        found.append(Problem(WARNING, path, message))
+    if more:
+        found.append(Problem(WARNING, "", f"{more} more step(s) will show French in some language."))
     return found

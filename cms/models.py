@@ -321,6 +321,8 @@ class AuditEntry(models.Model):
         RESTORE = "restore", _("undid a reset of the draft")
         REBASE = "rebase", _("rebased")
         STALE = "stale", _("marked stale")
+        COMMENT = "comment", _("commented on a field")
+        RESOLVE = "resolve", _("resolved a comment")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(
@@ -389,3 +391,31 @@ class DraftBackup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.snapshot['wizard']['slug']} before a reset to #{self.release_number}"
+
+
+class FieldComment(models.Model):
+    """A reviewer's remark on one field of one step of a change request, in one language, until it is resolved."""
+
+    change_request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="comments")
+    step_uid = models.CharField(max_length=64, help_text=_("The step's uid in the request's snapshot."))
+    field = models.CharField(max_length=20)
+    lang = models.CharField(max_length=8, blank=True, help_text=_("Empty for a field in no language (slug, kind)."))
+    body = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("field comment")
+
+    def __str__(self) -> str:
+        where = f"{self.field} ({self.lang})" if self.lang else self.field
+        return f"request {self.change_request_id}, {where}: {self.body[:50]}"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None

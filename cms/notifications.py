@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from cms import queue
-from cms.models import AuditEntry, ChangeRequest
+from cms.models import AuditEntry, ChangeRequest, FieldComment
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,8 @@ def messages(entry: AuditEntry) -> list[EmailMessage]:
             f"resolved.\n\n{link}"
         )
         return [_email(f"[{wizard}] Change request {change.pk} could not be published", body, told)]
+    if entry.action in {AuditEntry.Action.COMMENT, AuditEntry.Action.RESOLVE}:
+        return _comment_messages(entry, change, wizard=wizard, link=link)
     subjects = {
         AuditEntry.Action.APPROVE: "approved",
         AuditEntry.Action.SCHEDULE: f"approved, to be published at {_local(change.publish_at)}",
@@ -87,6 +89,31 @@ def messages(entry: AuditEntry) -> list[EmailMessage]:
     who = f" by {entry.user}" if entry.user else ""
     body = f"Your change request {change.pk} for the wizard “{wizard}” was {outcome}{who}.{comment}\n\n{link}"
     return [_email(f"[{wizard}] Your change request {change.pk} was {outcome}", body, author)]
+
+
+def _comment_messages(entry: AuditEntry, change: ChangeRequest, *, wizard: str, link: str) -> list[EmailMessage]:
+    """A comment on a field goes to the request's author; its resolution to whoever wrote it."""
+    details = entry.details or {}
+    where = f"{details.get('field', '')}" + (f" ({details['lang']})" if details.get("lang") else "")
+    anchor = f"{link}#step-{details.get('step', '')}" if link else ""
+    if entry.action == AuditEntry.Action.COMMENT:
+        author = change.author
+        if not (author.email and author.is_active) or author.pk == entry.user_id:
+            return []
+        path = details.get("path") or "/"
+        body = (
+            f"{entry.user} commented on the {where} of the step “{path}” in your change request {change.pk} for the "
+            f"wizard “{wizard}”:\n\n{entry.comment}\n\n{anchor}"
+        )
+        return [_email(f"[{wizard}] A comment on your change request {change.pk}", body, [author])]
+    comment = FieldComment.objects.select_related("author").filter(pk=details.get("comment")).first()
+    if comment is None or not (comment.author.email and comment.author.is_active) or comment.author_id == entry.user_id:
+        return []
+    body = (
+        f"{entry.user} resolved your comment on the {where} of a step in change request {change.pk} for the wizard "
+        f"“{wizard}”:\n\n{comment.body}\n\n{anchor}"
+    )
+    return [_email(f"[{wizard}] Your comment on change request {change.pk} was resolved", body, [comment.author])]
 
 
 def _local(at: datetime | None) -> str:

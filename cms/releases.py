@@ -92,7 +92,7 @@ def live_release(wizard: Node) -> Release | None:
     return pointer.release if pointer else None
 
 
-def _flatten(snapshot: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+def flatten(snapshot: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     """Each step of a snapshot by uid: its entry, step path, parent's uid and place among its siblings."""
     found: dict[str, dict[str, Any]] = {}
     for step in exchange.walk(snapshot["wizard"]) if snapshot else []:
@@ -120,14 +120,20 @@ def _field_changes(old: dict[str, Any], new: dict[str, Any], names: tuple[str, .
     return changes
 
 
-def diff(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+def diff(
+    old: dict[str, Any] | None,
+    new: dict[str, Any],
+    *,
+    flattened: tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]] | None = None,
+) -> dict[str, Any]:
     """What changed from one snapshot to the next (`old` None: everything is new).
 
     Steps are matched by uid, so a renamed or moved step stays one step. Each changed step says how: "added",
     "removed" or "changed", whether it moved (another parent) or was reordered (same parent, another place
     among the siblings both versions have), and which fields changed in which language, old and new.
+    `flattened` is (flatten(old), flatten(new)) when the caller has them already.
     """
-    before, after = _flatten(old), _flatten(new)
+    before, after = flattened or (flatten(old), flatten(new))
     names = ("slug", "kind", *NODE_TEXT_FIELDS)
     steps = []
     reordered_steps = _reordered(before, after)

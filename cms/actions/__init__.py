@@ -6,6 +6,7 @@ is the same type). docs/architecture.md lists them, with who may run each and wh
 """
 
 from cms.actions.base import may_change_structure
+from cms.actions.comments import add_comment, resolve_comment
 from cms.actions.drafts import discard_changes, discard_step, reset_changes, reset_draft, undo_reset
 from cms.actions.imports import import_translations, import_wizard, publish_import
 from cms.actions.links import (
@@ -40,6 +41,7 @@ from cms.errors import ActionError, MergeConflict
 __all__ = [
     "ActionError",
     "MergeConflict",
+    "add_comment",
     "changes",
     "check_placement",
     "create_link_target",
@@ -65,6 +67,7 @@ __all__ = [
     "parent_for",
     "recover_step",
     "referrers",
+    "resolve_comment",
     "rename_step",
     "reset_changes",
     "reset_draft",

@@ -1,17 +1,21 @@
 from datetime import datetime
 from typing import Any
 
+import reversion
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cms import checks, parts, preview, releases, review, workflow
-from cms.models import ChangeRequest, Release
+from cms.actions import comments
+from cms.errors import ActionError
+from cms.models import ChangeRequest, FieldComment, LiveRelease, Release
 from wizard.models import Node
 
 
@@ -38,6 +42,11 @@ class SubmitForm(forms.Form):
     )
 
 
+# Comments keep their history as every write does (registered here, at admin autodiscovery, as VersionAdmin does).
+if not reversion.is_registered(FieldComment):
+    reversion.register(FieldComment)
+
+
 @admin.register(ChangeRequest)
 class ChangeRequestAdmin(admin.ModelAdmin):
     list_display = ("__str__", "wizard", "status", "author", "submitted_at", "reviewer", "publish_at", "release")
@@ -57,7 +66,12 @@ class ChangeRequestAdmin(admin.ModelAdmin):
 
     def get_urls(self) -> list:
         view = self.admin_site.admin_view
-        return [path("submit/", view(self.submit_view), name="cms_changerequest_submit"), *super().get_urls()]
+        return [
+            path("submit/", view(self.submit_view), name="cms_changerequest_submit"),
+            path("<int:pk>/comment/", view(self.comment_view), name="cms_changerequest_comment"),
+            path("<int:pk>/comment/<int:comment>/resolve/", view(self.resolve_view), name="cms_changerequest_resolve"),
+            *super().get_urls(),
+        ]
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         can_submit = request.user.has_perm("cms.add_changerequest") or request.user.has_perm("cms.submit_translation")
@@ -70,6 +84,10 @@ class ChangeRequestAdmin(admin.ModelAdmin):
         change = self.get_object(request, object_id)  # None for an unknown or malformed id ("abc"), never a 500
         if change is None:
             raise Http404(_("No change request has the id “%s”.") % object_id)
+        # What the page shows of the request's people and releases, in one query; of the release it made, the number.
+        related = ChangeRequest.objects.select_related("wizard", "author", "reviewer", "base_release", "release")
+        change, snapshot = related.defer("snapshot", "release__snapshot").get(pk=change.pk), change.snapshot
+        change.snapshot = snapshot  # read once, by get_object
         if not self.has_view_permission(request, change):
             raise PermissionDenied
         form = DecisionForm(request.POST or None)
@@ -77,9 +95,13 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             self.decide(request, change, form)
             return HttpResponseRedirect(request.path)
         base = change.base_release.snapshot if change.base_release else None
+        found = review.summarise(base, change.snapshot)
+        elsewhere = review.attach(found, change.comments.select_related("author", "resolved_by"))
+        can_comment = request.user.has_perm("cms.review_changerequest") or request.user.pk == change.author_id
         # Whether the draft moved on matters only while the request waits.
         draft_changed = change.is_pending and workflow.draft_changed_since(change)
-        live = releases.live_release(change.wizard)
+        # The live release's id only: its snapshot (megabytes for a large wizard) is the base's, read once above.
+        live_id = LiveRelease.objects.filter(wizard_id=change.wizard_id).values_list("release_id", flat=True).first()
         slug = change.wizard.slug
         context = {
             **self.admin_site.each_context(request),
@@ -87,11 +109,13 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             "title": _("Review: %s") % change,
             "change": change,
             "original": change,
-            "diff": review.layout(base, change.snapshot),
+            "summary": found,
+            "other_comments": elsewhere,
+            "can_comment": can_comment,
+            "can_resolve": can_comment,
             "checks": checks.current(change.checks, change.snapshot, base=base),
             "draft_changed": draft_changed,
-            "base_replaced": change.is_pending and change.base_release_id != (live.pk if live else None),
-            "live": live,
+            "base_replaced": change.is_pending and change.base_release_id != live_id,
             "can_review": change.status == ChangeRequest.Status.SUBMITTED
             and request.user.has_perm("cms.review_changerequest"),
             "can_publish": change.status == ChangeRequest.Status.SCHEDULED
@@ -105,6 +129,40 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             "history": change.audit_entries.select_related("user").order_by("at", "pk"),
         }
         return TemplateResponse(request, self.change_form_template, context)
+
+    def comment_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Add a comment on one field of one step (POST from the review page's summary)."""
+        change = get_object_or_404(ChangeRequest.objects.select_related("wizard"), pk=pk)
+        if request.method != "POST":
+            return HttpResponseRedirect(change.get_absolute_url())
+        field, _colon, lang = request.POST.get("place", "").partition(":")  # "body:nl", from the step's <select>
+        data = {"step_uid": request.POST.get("step_uid", ""), "field": field, "lang": lang}
+        data["body"] = request.POST.get("body", "")
+        try:
+            comments.add_comment(change, author=request.user, **data)
+        except ActionError as error:
+            if error.code == "forbidden":
+                raise PermissionDenied(str(error)) from None
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, _("Comment added; the author of the request is told."), messages.SUCCESS)
+        return HttpResponseRedirect(f"{change.get_absolute_url()}#step-{data['step_uid']}")
+
+    def resolve_view(self, request: HttpRequest, pk: int, comment: int) -> HttpResponse:
+        """Mark a comment resolved (POST)."""
+        found = get_object_or_404(
+            FieldComment.objects.select_related("change_request__wizard"), pk=comment, change_request=pk
+        )
+        if request.method == "POST":
+            try:
+                comments.resolve_comment(found, user=request.user)
+            except ActionError as error:
+                if error.code == "forbidden":
+                    raise PermissionDenied(str(error)) from None
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(request, _("Comment resolved."), messages.SUCCESS)
+        return HttpResponseRedirect(f"{found.change_request.get_absolute_url()}#step-{found.step_uid}")
 
     def decide(self, request: HttpRequest, change: ChangeRequest, form: DecisionForm) -> None:
         if not form.is_valid():
@@ -161,9 +219,18 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "title": _("Submit a wizard for review"),
             "form": form,
-            "wizards": workflow.wizard_states(),
-            "choice": self.choice(request, wizard, chosen, added) if wizard else None,
         }
+        if wizard is None:
+            context["wizards"] = workflow.wizard_states()
+        else:
+            # One wizard: its items to choose from and the summary of what they change (a draft frozen once).
+            choice = self.choice(request, wizard, chosen, added)
+            live = choice["live"]
+            context.update(
+                choice=choice,
+                summary=review.summarise(live.snapshot if live else None, choice.pop("draft")),
+                summary_wizard=wizard,
+            )
         return TemplateResponse(request, "admin/cms/changerequest/submit.html", context)
 
     @staticmethod
@@ -172,7 +239,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
     ) -> dict[str, Any]:
         """The items of the wizard's draft with who changed them, and which boxes are ticked (all, by default)."""
         live = releases.live_release(wizard)
-        _draft, found = workflow.draft_items(wizard, live)
+        draft, found = workflow.draft_items(wizard, live)
         authors = workflow.item_authors(wizard, live, found)
         translator = not request.user.has_perm("cms.add_changerequest")
         reasons = {entry["id"]: entry["reason"] for entry in added}
@@ -189,4 +256,5 @@ class ChangeRequestAdmin(admin.ModelAdmin):
                     "reason": reasons.get(item["id"], ""),
                 }
             )
-        return {"wizard": wizard, "live": live, "items": rows, "added": [row for row in rows if row["reason"]]}
+        added_rows = [row for row in rows if row["reason"]]
+        return {"wizard": wizard, "live": live, "draft": draft, "items": rows, "added": added_rows}

@@ -76,16 +76,63 @@ def snapshot_usages(snapshot: dict[str, Any], *, source: str = LIVE, with_target
         for key, urls in links.items():
             found += [Usage(url, lang, source, wizard, link_key=key) for lang, url in urls.items() if is_checkable(url)]
     for step in exchange.walk(snapshot["wizard"]):
-        for name in MARKDOWN_FIELDS:
-            for lang, text in _per_language(step.entry.get(name) or {}).items():
-                where = {"source": source, "wizard": wizard, "step_path": step.step_path, "field": name}
-                where["step_uid"] = str(step.entry.get("uid", ""))
-                for ref in markdown.references(text):
-                    if ref.kind == "url" and is_checkable(ref.href):
-                        found.append(Usage(ref.href, lang, **where))
-                    elif ref.kind == "link" and (url := links.get(ref.target, {}).get(lang)) and is_checkable(url):
-                        found.append(Usage(url, lang, link_key=ref.target, **where))
+        found += _step_usages(step.entry, step.step_path, links, source=source, wizard=wizard)
     return found
+
+
+def _step_usages(
+    entry: dict[str, Any], step_path: str, links: dict[str, dict[str, str]], *, source: str, wizard: str
+) -> list[Usage]:
+    found = []
+    for name in MARKDOWN_FIELDS:
+        for lang, text in _per_language(entry.get(name) or {}).items():
+            where = {"source": source, "wizard": wizard, "step_path": step_path, "field": name}
+            where["step_uid"] = str(entry.get("uid", ""))
+            for ref in markdown.references(text):
+                if ref.kind == "url" and is_checkable(ref.href):
+                    found.append(Usage(ref.href, lang, **where))
+                elif ref.kind == "link" and (url := links.get(ref.target, {}).get(lang)) and is_checkable(url):
+                    found.append(Usage(url, lang, link_key=ref.target, **where))
+    return found
+
+
+def _place(usage: Usage) -> tuple[str, ...]:
+    """Where a URL is used, whatever the URL: a link target's language, or a step's field and language."""
+    return (usage.step_uid, usage.field, usage.lang) if usage.is_step else ("link", usage.link_key, usage.lang)
+
+
+def changed_usages(
+    snapshot: dict[str, Any],
+    compared_to: dict[str, Any] | None,
+    *,
+    steps: Iterable[tuple[str, dict[str, Any]]] | None = None,
+    old_steps: Iterable[tuple[str, dict[str, Any]]] | None = None,
+) -> list[Usage]:
+    """The uses of a URL in `snapshot` that `compared_to` (the live release) does not have at the same place.
+
+    A new URL anywhere, and a URL that is new where it is used: a German URL given to a link target that had none,
+    or a step that now links to a page it did not, even when that page is linked from elsewhere already. `steps`
+    and `old_steps` ((step path, entry) pairs) limit the steps looked at, when the caller knows which changed; the
+    link targets are always compared.
+    """
+    wizard = snapshot["wizard"]["slug"]
+
+    def found_in(document: dict[str, Any] | None, only: Iterable[tuple[str, dict[str, Any]]] | None) -> list[Usage]:
+        if document is None:
+            return []
+        if only is None:
+            return snapshot_usages(document, source=DRAFT)
+        links = {entry["key"]: _linked(entry) for entry in document.get("links") or []}
+        used = [
+            Usage(url, lang, DRAFT, wizard, link_key=key) for key, urls in links.items() for lang, url in urls.items()
+        ]
+        used = [usage for usage in used if is_checkable(usage.url)]
+        for path, entry in only:
+            used += _step_usages(entry, path, links, source=DRAFT, wizard=wizard)
+        return used
+
+    known = {(_place(usage), usage.url) for usage in found_in(compared_to, old_steps)}
+    return [usage for usage in found_in(snapshot, steps) if (_place(usage), usage.url) not in known]
 
 
 def target_usages(targets: Iterable[LinkTarget]) -> list[Usage]:

@@ -34,10 +34,12 @@ def start(urls: list[str], *, user: AbstractBaseUser | None, reason: str = Reaso
 
 
 def new_urls(snapshot: dict[str, Any], *, compared_to: dict[str, Any] | None) -> list[str]:
-    """The URLs `snapshot` uses that `compared_to` (the live release) does not: new ones, and changed ones."""
-    wanted = extract.urls(extract.snapshot_usages(snapshot, source=""))
-    known = set(extract.urls(extract.snapshot_usages(compared_to))) if compared_to else set()
-    return [url for url in wanted if url not in known]
+    """The URLs `snapshot` uses where `compared_to` (the live release) did not: new ones, and changed ones.
+
+    Per place and language (extract.changed_usages): a new German URL of a link target is checked even when the
+    same address is used elsewhere already, so that the reviewer sees a fresh result for every URL the change sets.
+    """
+    return extract.urls(extract.changed_usages(snapshot, compared_to))
 
 
 def execute(run_id: int) -> LinkCheckRun:

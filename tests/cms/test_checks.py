@@ -1,3 +1,5 @@
+import copy
+
 import pytest
 
 from cms import checks, releases
@@ -7,12 +9,17 @@ from wizard import exchange
 from wizard.models import wizard_step_paths
 
 
+def run(document: dict, **kwargs) -> list[dict]:
+    """checks.run without the fallback warnings (tested apart below): the factories' steps are French and Dutch."""
+    return [problem for problem in checks.run(document, **kwargs) if problem["check"] != "fallbacks"]
+
+
 def problems(document: dict) -> list[tuple[str, str]]:
-    return [(problem["level"], problem["message"]) for problem in checks.run(document)]
+    return [(problem["level"], problem["message"]) for problem in run(document)]
 
 
 def test_a_whole_wizard_has_no_problems(db):
-    assert checks.run(factories.document()) == []
+    assert run(factories.document()) == []
 
 
 def test_a_choice_without_choices_is_an_error(db):
@@ -83,7 +90,7 @@ def test_urls_written_in_full_are_checked_too(db):
 def test_checks_run_on_a_frozen_wizard(wizard):
     snapshot = releases.freeze(wizard)
     assert exchange.check(snapshot) == []
-    assert checks.run(snapshot) == []
+    assert run(snapshot) == []
 
 
 def test_the_checks_say_which_broken_links_a_change_brings_in(wizard):
@@ -93,7 +100,7 @@ def test_the_checks_say_which_broken_links_a_change_brings_in(wizard):
     contact = wizard_step_paths(wizard)["contact"]
     contact.body_fr = "Voir [ici](https://gone.example.org/)."
     contact.save()
-    messages = [problem["message"] for problem in checks.run(releases.freeze(wizard), base=base)]
+    messages = [problem["message"] for problem in run(releases.freeze(wizard), base=base)]
     found = {message.split(" ")[0]: message for message in messages}
     assert found["https://gone.example.org/"].endswith("This change brings it in.")
     assert not found["https://portal.example.org/?lang=fr"].endswith("This change brings it in.")
@@ -110,22 +117,68 @@ def test_the_checks_say_which_translations_a_change_leaves_outdated(wizard):
 
 def test_missing_translations_block_when_the_settings_say_so(wizard, settings):
     snapshot = releases.freeze(wizard)
-    assert not [p for p in checks.run(snapshot) if p["message"].startswith("Missing translation")]
+    assert not [p for p in run(snapshot) if p["message"].startswith("Missing translation")]
     settings.WIZARD_PUBLISH_WITH_MISSING_TRANSLATIONS = False
-    blocking = [p for p in checks.run(snapshot) if p["message"].startswith("Missing translation")]
+    blocking = [p for p in run(snapshot) if p["message"].startswith("Missing translation")]
     assert blocking
     assert {p["level"] for p in blocking} == {"error"}
 
 
 def problems_against(snapshot: dict, base: dict) -> list[tuple[str, str]]:
-    return [(problem["level"], problem["message"]) for problem in checks.run(snapshot, base=base)]
+    return [(problem["level"], problem["message"]) for problem in run(snapshot, base=base)]
 
 
 def test_current_checks_keep_the_stored_results_and_ask_the_link_checker_again(db):
     document = factories.document(children=[factories.step("apply", body="[Loi](https://law.test/)")])
     LinkCheck.objects.create(url="https://law.test/", status="unstable", error="timeout")
-    stored = checks.run(document)
+    stored = run(document)
     assert [problem["check"] for problem in stored] == ["links"]
     stored.append({"level": "warning", "step": "apply", "message": "Stored earlier.", "check": "translations"})
     LinkCheck.objects.filter(url="https://law.test/").update(status="ok")
     assert checks.current(stored, document) == [stored[-1]]  # the link works again; the rest is as stored
+
+
+# Fallbacks to French ---------------------------------------------------------------------------------------------
+
+
+def fallbacks(document: dict, base: dict | None = None) -> list[tuple[str, str, str]]:
+    found = checks.run(document, base=base)
+    return [
+        (problem["level"], problem["step"], problem["message"]) for problem in found if problem["check"] == "fallbacks"
+    ]
+
+
+def translated(slug: str, **texts: dict) -> dict:
+    """A task with its title and body in every language."""
+    every = {lang: f"{slug} ({lang})" for lang in ("fr", "nl", "de", "en")}
+    return factories.step(slug, title=every, body=every, **texts)
+
+
+def test_a_step_without_its_dutch_or_german_body_warns_which_languages_show_french(db):
+    document = factories.document(children=[translated("done"), factories.step("half", body="Corps.")])
+    assert fallbacks(document) == [
+        ("warning", "", "The start page will show French to readers of de (title); en (title)."),
+        (
+            "warning",
+            "half",
+            "Step “half” will show French to readers of nl (body); de (title, body); en (title, body). "
+            "In nl, its translated title stands above French text.",
+        ),
+    ]
+
+
+def test_against_the_live_release_only_the_steps_the_change_touches_are_named(wizard):
+    base = releases.freeze(wizard)  # French and Dutch titles, French bodies: each step falls back already
+    document = copy.deepcopy(base)
+    contact = document["wizard"]["children"][1]
+    contact["body"] = dict.fromkeys(("fr", "nl", "de"), "Appelez-nous.")
+    assert fallbacks(document, base=base) == [
+        ("warning", "contact", "Step “contact” will show French to readers of de (title); en (title, body).")
+    ]
+
+
+def test_beyond_a_bound_the_fallbacks_are_counted(db):
+    steps = [factories.step(f"task-{n}", body="Corps.") for n in range(checks.FALLBACK_STEPS + 5)]
+    found = fallbacks(factories.document(children=steps))
+    assert len(found) == checks.FALLBACK_STEPS + 1
+    assert found[-1] == ("warning", "", "6 more step(s) will show French in some language.")  # and the start page

@@ -6,10 +6,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cms import checks, releases, workflow
-from cms.models import AuditEntry, ChangeRequest, LinkCheck
+from cms import actions, checks, releases, workflow
+from cms.models import AuditEntry, ChangeRequest, FieldComment, LinkCheck
 from tests import factories
-from wizard.models import Node, wizard_step_paths
+from wizard.models import LinkTarget, Node, wizard_step_paths
 
 Status = ChangeRequest.Status
 
@@ -93,14 +93,20 @@ def test_the_review_page_shows_the_change_highlighted_with_the_checks(client, re
     html = response.content.decode()
     assert response.status_code == 200
     assert "Horaires" in html
-    [step] = response.context["diff"]["steps"]
+    [step] = response.context["summary"]["steps"]
     assert step["path"] == "contact"
     [(lang, [row])] = step["languages"]
     assert (lang, row["field"]) == ("fr", "body")
     assert row["old_html"].startswith("Appelez <del>")
     assert "link:" in row["old_html"]
     assert "<ins> du lundi au vendredi</ins>" in row["new_html"]
-    assert "No problems found." in html
+    # Beside the Markdown, the text as the public reads it (the old one's link target named, its URL resolved).
+    assert row["new_rendered"]["html"] == "<p>Appelez le centre de contact du lundi au vendredi.</p>\n"
+    assert 'href="https://www.example.org/fr/contact"' in row["old_rendered"]["html"]
+    assert row["old_rendered"]["references"][0]["name"] == "Centre de contact"
+    # Its body is French only: Dutch, German and English readers will see French, which the checks say.
+    assert "No problems found." not in html
+    assert "Step “contact” will show French to readers of nl (body)" in html
     assert 'name="_approve"' in html
     assert "token=" in response.context["preview_link"]
 
@@ -235,8 +241,10 @@ def test_the_review_page_shows_structure_changes(client, reviewer, live_wizard, 
     change = workflow.submit(live_wizard, author=editor)
     client.force_login(reviewer)
     html = client.get(review_url(change)).content.decode()
-    assert "moved from profiles/citizen/renew" in html
+    assert "Was: 2nd of 2 under Titre profiles › Titre citizen, after “Titre apply”" in html
+    assert "Now: 2nd of 2 under Titre profiles › Titre company, after “Titre apply”" in html
     assert '<span class="badge badge-removed">removed</span>' in html
+    assert "Was: 2nd of 2 under the start page, after “Titre profiles”" in html
 
 
 # Scale: what a page costs follows the change, not the wizard's size ----------------------------------------------
@@ -408,3 +416,89 @@ def test_the_admin_home_shows_a_stale_request_and_outdated_translations(client, 
     assert "stale: Request" in html
     assert "1 of your translations outdated by a French change" in html
     assert "contact · title (nl)" in html
+
+
+def test_a_review_page_with_comments_and_new_urls_costs_the_same_in_a_ten_times_larger_wizard(
+    client, reviewer, editor, wizard
+):
+    def scene(title: str) -> tuple[int, int]:
+        change = one_title_changed(wizard, editor, title)
+        uid = change.snapshot["wizard"]["children"][1]["uid"]
+        for n in range(3):
+            actions.add_comment(change, author=reviewer, step_uid=uid, field="title", lang="nl", body=f"Nr. {n}")
+        return cost(client, review_url(change))
+
+    client.force_login(reviewer)
+    factories.grow(wizard, 50)
+    LinkTarget.objects.filter(key="contact-center").update(url_de="https://www.example.org/de/kontakt")
+    small_queries, small_size = scene("Contact een")
+    factories.grow(wizard, 450, section="even-more")
+    LinkTarget.objects.filter(key="contact-center").update(url_de="https://www.example.org/de/kontakt-2")
+    large_queries, large_size = scene("Contact twee")
+    assert large_queries == small_queries
+    assert large_size < small_size * 1.1
+
+
+def test_a_change_that_adds_hundreds_of_steps_shows_a_bounded_page(client, reviewer, editor, wizard):
+    client.force_login(reviewer)
+    factories.publish(wizard)
+    factories.grow(wizard, 60)
+    small_queries, small_size = cost(client, review_url(workflow.submit(wizard, author=editor)))
+    factories.grow(wizard, 600, section="even-more")
+    large = workflow.submit(wizard, author=editor)
+    large_queries, large_size = cost(client, review_url(large))
+    assert large_queries == small_queries
+    assert large_size < 300_000
+    assert "more steps changed, not shown here" in client.get(review_url(large)).content.decode()
+
+
+def test_the_submit_page_shows_the_summary_of_the_chosen_wizard(client, editor, live_wizard):
+    steps = wizard_step_paths(live_wizard)
+    Node.objects.move(steps["contact"], steps["profiles"], "left")  # contact first
+    client.force_login(editor)
+    html = client.get(reverse("admin:cms_changerequest_submit"), {"wizard": live_wizard.pk}).content.decode()
+    assert "What would be submitted" in html
+    assert "Place: 1st of 2 under the start page, before “Titre profiles”" in html
+    assert "Siblings before" in html
+    assert "What would be submitted" not in client.get(reverse("admin:cms_changerequest_submit")).content.decode()
+
+
+def test_a_reviewer_comments_on_a_field_and_the_author_resolves_it(client, reviewer, editor, change):
+    uid = change.snapshot["wizard"]["children"][1]["uid"]
+    client.force_login(reviewer)
+    data = {"step_uid": uid, "place": "body:fr", "body": "Précisez les heures."}
+    response = client.post(reverse("admin:cms_changerequest_comment", args=[change.pk]), data)
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"#step-{uid}")
+    html = client.get(review_url(change)).content.decode()
+    assert "Précisez les heures." in html
+    [comment] = FieldComment.objects.all()
+    client.force_login(editor)
+    response = client.post(reverse("admin:cms_changerequest_resolve", args=[change.pk, comment.pk]))
+    assert response.status_code == 302
+    comment.refresh_from_db()
+    assert comment.resolved_by == editor
+    assert "resolved by editor" in client.get(review_url(change)).content.decode()
+
+
+def test_an_editor_who_is_not_the_author_may_not_comment(client, change):
+    uid = change.snapshot["wizard"]["children"][1]["uid"]
+    client.force_login(factories.make_user("other", "Editors"))
+    data = {"step_uid": uid, "place": "body:fr", "body": "Moi aussi."}
+    assert client.post(reverse("admin:cms_changerequest_comment", args=[change.pk]), data).status_code == 403
+    assert not FieldComment.objects.exists()
+
+
+def test_the_submit_pages_summary_costs_the_same_in_a_ten_times_larger_wizard(client, editor, wizard):
+    client.force_login(editor)
+    url = reverse("admin:cms_changerequest_submit") + f"?wizard={wizard.pk}"
+    factories.grow(wizard, 50)
+    factories.publish(wizard)
+    factories.edit(wizard, "contact", editor, title_nl="Contact een")
+    small_queries, small_size = cost(client, url)
+    factories.grow(wizard, 450, section="even-more")
+    factories.publish(wizard)
+    factories.edit(wizard, "contact", editor, title_nl="Contact twee")
+    large_queries, large_size = cost(client, url)
+    assert large_queries == small_queries
+    assert large_size < small_size * 1.1
