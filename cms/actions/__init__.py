@@ -7,7 +7,13 @@ is the same type). docs/architecture.md lists them, with who may run each and wh
 
 from cms.actions.base import is_stale, may_change_structure
 from cms.actions.imports import import_translations, import_wizard, publish_import
-from cms.actions.links import create_link_target, delete_link_target, delete_link_targets, edit_link_target
+from cms.actions.links import (
+    create_link_target,
+    delete_link_target,
+    delete_link_targets,
+    edit_link_target,
+    rename_link_target,
+)
 from cms.actions.steps import (
     changes,
     check_placement,
@@ -50,6 +56,7 @@ __all__ = [
     "parent_for",
     "recover_step",
     "referrers",
+    "rename_link_target",
     "rename_step",
     "revert_step",
     "wizard_root_for",

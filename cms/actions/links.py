@@ -1,5 +1,6 @@
-"""Writing link targets: create, edit, delete. A link target still used by a step cannot go."""
+"""Writing link targets: create, edit, rename, delete. A link target still used by a step cannot go."""
 
+import re
 from datetime import datetime
 
 import reversion
@@ -11,11 +12,12 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cms import audit
-from cms.actions.base import claim, may_change_structure, refused, require, revision
+from cms.actions.base import claim, lock, may_change_structure, refused, require, revision
 from cms.errors import ActionError
 from cms.models import AuditEntry
-from wizard import translations
-from wizard.models import LINK_TEXT_FIELDS, LinkTarget
+from wizard import markdown, references, translations
+from wizard.markdown import LINK_SCHEME
+from wizard.models import LINK_TEXT_FIELDS, MARKDOWN_FIELDS, LinkTarget, Node, TranslationState
 
 Action = AuditEntry.Action
 SOURCE_LANGUAGE = translations.SOURCE_LANGUAGE
@@ -111,3 +113,88 @@ def delete_link_targets(
 
 def delete_link_target(target: LinkTarget, *, user: AbstractBaseUser | None, comment: str = "") -> None:
     delete_link_targets([target], user=user, comment=comment)
+
+
+def rewrite_key(text: str, old: str, new: str) -> str:
+    """`text` with every `link:old` reference (inline, autolink or definition) made `link:new`."""
+    if not text or f"{LINK_SCHEME}{old}" not in text:
+        return text
+    pattern = re.compile(rf"((?:\(|<|\]:)\s*<?){re.escape(LINK_SCHEME + old)}(?=[\s)>]|$)", re.MULTILINE)
+    return pattern.sub(lambda match: f"{match.group(1)}{LINK_SCHEME}{new}", text)
+
+
+def _still_uses(text: str, key: str) -> bool:
+    return any(ref.kind == "link" and ref.target == key for ref in markdown.references(text or ""))
+
+
+@transaction.atomic
+def rename_link_target(target: LinkTarget, *, key: str, user: AbstractBaseUser | None, comment: str = "") -> LinkTarget:
+    """Give a link target another key, and rewrite every `link:` reference to it, in every step and language, in
+    the same revision: the draft never names a key that no longer exists. Refused, with nothing changed, when the
+    key is taken or malformed, or when a reference could not be rewritten."""
+    require(user, "wizard.change_linktarget", _("change link targets"))
+    if not may_change_structure(user):
+        raise ActionError(_("Translators change translations only, not keys: ask an editor."), code="forbidden")
+    _lock_targets()
+    target = LinkTarget.objects.select_for_update().get(pk=target.pk)
+    old = target.key
+    if key == old:
+        return target
+    if LinkTarget.objects.filter(key=key).exists():
+        raise ActionError(_("The key “%(key)s” is already taken by another link target."), key=key)
+    target.key = key
+    _validate(target)
+    sources = list(Node.objects.filter(references__target_key=old).distinct().order_by("path"))
+    # Lock every wizard whose steps change, in one order, so that two renames cannot deadlock.
+    for wizard_path in sorted({node.path[: Node.steplen] for node in sources}):
+        lock(Node.objects.get(path=wizard_path))
+    columns = [f"{name}_{lang}" for name in MARKDOWN_FIELDS for lang in settings.WIZARD_LANGUAGES]
+    rewritten: dict[Node, dict[str, str]] = {}  # step → column → its text before
+    for node in sources:
+        node.refresh_from_db()
+        for column in columns:
+            before = getattr(node, column) or ""
+            after = rewrite_key(before, old, key)
+            if _still_uses(after, old):
+                raise ActionError(
+                    _("“%(step)s” (%(column)s) links to “%(key)s” in a way this cannot rewrite; change it by hand."),
+                    step=node,
+                    column=column,
+                    key=old,
+                )
+            if after != before:
+                setattr(node, column, after)
+                rewritten.setdefault(node, {})[column] = before
+    with revision(user, comment or _("Renamed the link target “%(old)s” to “%(new)s”.") % {"old": old, "new": key}):
+        target.save()
+        reversion.add_to_revision(target)
+        for node in rewritten:
+            node.save()
+            reversion.add_to_revision(node)
+    _follow_rewrite(rewritten)
+    references.reindex(list(rewritten))
+    details = {"from": old, "to": key, "steps": [str(node.uid) for node in rewritten]}
+    audit.record(None, Action.LINK_EDIT, user=user, obj=target, comment=comment, details={"renamed": details})
+    for node in rewritten:
+        fields = {"fields": list(rewritten[node])}
+        audit.record(node.get_wizard(), Action.EDIT, user=user, obj=node, comment=comment, details=fields)
+    return target
+
+
+def _follow_rewrite(rewritten: dict[Node, dict[str, str]]) -> None:
+    """Keep each translation's state as it was: a key rewritten in the French and in its translation alike
+    leaves an up-to-date translation up to date, and an outdated one outdated."""
+    states = TranslationState.objects.filter(node__in=list(rewritten), field__in=MARKDOWN_FIELDS)
+    changed = []
+    for state in states:
+        node = next(node for node in rewritten if node.pk == state.node_id)
+        before = rewritten[node]
+        source, target = f"{state.field}_{SOURCE_LANGUAGE}", f"{state.field}_{state.language}"
+        old_source, old_target = before.get(source), before.get(target)
+        if old_source is not None and state.source_hash == translations.fingerprint(old_source):
+            state.source_hash = translations.fingerprint(getattr(node, source))
+            changed.append(state)
+        if old_target is not None and state.target_hash == translations.fingerprint(old_target):
+            state.target_hash = translations.fingerprint(getattr(node, target))
+            changed.append(state)
+    TranslationState.objects.bulk_update(set(changed), ["source_hash", "target_hash"])

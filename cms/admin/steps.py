@@ -22,6 +22,7 @@ from cms import actions
 from cms.admin.editing import LinkTargetEditingMixin, NodeEditingMixin
 from cms.admin.feedback import FeedbackSummaryMixin
 from cms.admin.linkcheck import LinkStatusMixin
+from cms.admin.steptools import StepToolsMixin
 from cms.admin.translations import TranslationStatusMixin  # also registers the translation dashboard
 from cms.admin.wizardmap import WizardMapMixin
 from wizard import tree
@@ -134,6 +135,7 @@ class MoveForm(forms.Form):
 
 @admin.register(Node)
 class NodeAdmin(
+    StepToolsMixin,
     NodeEditingMixin,
     LinkStatusMixin,
     TranslationStatusMixin,
