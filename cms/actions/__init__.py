@@ -8,6 +8,7 @@ is the same type). docs/architecture.md lists them, with who may run each and wh
 from cms.actions.base import is_stale, may_change_structure
 from cms.actions.imports import import_translations, import_wizard, publish_import
 from cms.actions.links import (
+    check_rename,
     create_link_target,
     delete_link_target,
     delete_link_targets,
@@ -37,6 +38,7 @@ __all__ = [
     "ActionError",
     "changes",
     "check_placement",
+    "check_rename",
     "create_link_target",
     "create_step",
     "delete_link_target",

@@ -144,27 +144,11 @@ def rename_link_target(target: LinkTarget, *, key: str, user: AbstractBaseUser |
         raise ActionError(_("The key “%(key)s” is already taken by another link target."), key=key)
     target.key = key
     _validate(target)
-    sources = list(Node.objects.filter(references__target_key=old).distinct().order_by("path"))
+    sources = _sources(old)
     # Lock every wizard whose steps change, in one order, so that two renames cannot deadlock.
     for wizard_path in sorted({node.path[: Node.steplen] for node in sources}):
         lock(Node.objects.get(path=wizard_path))
-    columns = [f"{name}_{lang}" for name in MARKDOWN_FIELDS for lang in settings.WIZARD_LANGUAGES]
-    rewritten: dict[Node, dict[str, str]] = {}  # step → column → its text before
-    for node in sources:
-        node.refresh_from_db()
-        for column in columns:
-            before = getattr(node, column) or ""
-            after = rewrite_key(before, old, key)
-            if _still_uses(after, old):
-                raise ActionError(
-                    _("“%(step)s” (%(column)s) links to “%(key)s” in a way this cannot rewrite; change it by hand."),
-                    step=node,
-                    column=column,
-                    key=old,
-                )
-            if after != before:
-                setattr(node, column, after)
-                rewritten.setdefault(node, {})[column] = before
+    rewritten = _rewrites(sources, old, key)
     with revision(user, comment or _("Renamed the link target “%(old)s” to “%(new)s”.") % {"old": old, "new": key}):
         target.save()
         reversion.add_to_revision(target)
@@ -179,6 +163,40 @@ def rename_link_target(target: LinkTarget, *, key: str, user: AbstractBaseUser |
         fields = {"fields": list(rewritten[node])}
         audit.record(node.get_wizard(), Action.EDIT, user=user, obj=node, comment=comment, details=fields)
     return target
+
+
+def check_rename(target: LinkTarget, key: str) -> None:
+    """Refuse, before anything is written, a rename whose uses cannot all be rewritten (for a form to say so)."""
+    old = LinkTarget.objects.filter(pk=target.pk).values_list("key", flat=True).first()
+    if old and old != key:
+        _rewrites(_sources(old), old, key)
+
+
+def _sources(key: str) -> list[Node]:
+    """The steps whose texts use the link target `key` (from the reference index)."""
+    return list(Node.objects.filter(references__target_key=key).distinct().order_by("path"))
+
+
+def _rewrites(sources: list[Node], old: str, new: str) -> dict[Node, dict[str, str]]:
+    """Each step's texts with `link:old` made `link:new` (set on the steps, not saved): step → column → text before."""
+    columns = [f"{name}_{lang}" for name in MARKDOWN_FIELDS for lang in settings.WIZARD_LANGUAGES]
+    rewritten: dict[Node, dict[str, str]] = {}
+    for node in sources:
+        node.refresh_from_db()
+        for column in columns:
+            before = getattr(node, column) or ""
+            after = rewrite_key(before, old, new)
+            if _still_uses(after, old):
+                raise ActionError(
+                    _("“%(step)s” (%(column)s) links to “%(key)s” in a way this cannot rewrite; change it by hand."),
+                    step=node,
+                    column=column,
+                    key=old,
+                )
+            if after != before:
+                setattr(node, column, after)
+                rewritten.setdefault(node, {})[column] = before
+    return rewritten
 
 
 def _follow_rewrite(rewritten: dict[Node, dict[str, str]]) -> None:

@@ -22,7 +22,7 @@ from cms import actions
 from cms.admin.editing import LinkTargetEditingMixin, NodeEditingMixin
 from cms.admin.feedback import FeedbackSummaryMixin
 from cms.admin.linkcheck import LinkStatusMixin
-from cms.admin.steptools import StepToolsMixin
+from cms.admin.steptools import LinkTargetForm, StepToolsMixin, save_link_target
 from cms.admin.translations import TranslationStatusMixin  # also registers the translation dashboard
 from cms.admin.wizardmap import WizardMapMixin
 from wizard import tree
@@ -285,6 +285,7 @@ def _refused_context(extra_context: dict | None, referrers: list[Node], refusal:
 class LinkTargetAdmin(
     LinkTargetEditingMixin, LinkStatusMixin, TranslationStatusMixin, TabbedTranslationAdmin, VersionAdmin
 ):
+    form = LinkTargetForm  # a new key is checked, then the rename action rewrites its uses
     list_display = ("key", "name", "url")
     search_fields = ("key", "name_fr", "name_nl", "url_fr", "url_nl", "url_de", "url_en")
     readonly_fields = ("usages",)
@@ -309,7 +310,7 @@ class LinkTargetAdmin(
 
     def save_model(self, request: HttpRequest, obj: LinkTarget, form: forms.Form, change: bool) -> None:
         if change:
-            actions.edit_link_target(obj, user=request.user, seen=self.seen_version(form))
+            save_link_target(request, obj, form, self.seen_version(form))
         else:
             actions.create_link_target(obj, user=request.user)
 

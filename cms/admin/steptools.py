@@ -11,6 +11,7 @@ form works as before, and the save-time check says "did you mean" too.
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -21,9 +22,9 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cms import draftpage
+from cms import actions, draftpage
 from wizard import lookup
-from wizard.models import NODE_TEXT_FIELDS, Node
+from wizard.models import NODE_TEXT_FIELDS, LinkTarget, Node
 
 SEARCH_LIMIT = 20
 # The preview's own policy, should its address be opened on its own: no script whatsoever, framed by nobody, and
@@ -149,3 +150,35 @@ def _check(request: HttpRequest, node: Node) -> JsonResponse:
             }
         }
     )
+
+
+class LinkTargetForm(forms.ModelForm):
+    """A link target's form: a new key is checked as the rename action will check it (every use rewritable)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "key" in self.fields:
+            self.fields["key"].help_text = _(
+                "Bodies refer to it as link:KEY. Renaming it rewrites every such reference, in every language."
+            )
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        if self.instance.pk and "key" in self.changed_data and not self.errors:
+            try:
+                actions.check_rename(self.instance, self.cleaned_data["key"])
+            except actions.ActionError as error:
+                self.add_error("key", str(error))
+
+
+def save_link_target(request: HttpRequest, target: LinkTarget, form: forms.Form, seen: Any) -> None:
+    """Save a changed link target: its other fields by the edit action, a new key by the rename action, which
+    rewrites every use of the old key (both inside the admin's one revision)."""
+    new_key = target.key
+    renamed = "key" in form.changed_data
+    if renamed:
+        target.key = form.initial["key"]
+    actions.edit_link_target(target, user=request.user, seen=seen)
+    if renamed:
+        actions.rename_link_target(target, key=new_key, user=request.user)
+        target.key = new_key

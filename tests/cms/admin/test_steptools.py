@@ -182,3 +182,29 @@ def test_the_tools_cost_as_many_queries_for_a_large_wizard_as_for_a_small_one(ad
     large = [count_queries(admin_client, *call) for call in calls]
     assert large == small
     assert len(admin_client.get(search_url(apply), {"q": "tâche"}).json()["results"]) == 20
+
+
+def test_the_link_target_form_renames_a_key_in_use_and_rewrites_its_uses(admin_client, wizard):
+    target = LinkTarget.objects.get(key="portal")
+    url = f"/admin/wizard/linktarget/{target.pk}/change/"
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: form.initial.get(name, field.initial) or "" for name, field in form.fields.items()}
+    data.update(key="portail", no_page="{}")
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert LinkTarget.objects.get(pk=target.pk).key == "portail"
+    assert step(wizard, "profiles/company/apply").body_fr == "[Portail](link:portail)"
+
+
+def test_the_save_time_check_says_what_was_meant(admin_client, wizard):
+    contact = step(wizard, "contact")
+    url = f"/admin/wizard/node/{contact.pk}/change/"
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: form.initial.get(name, field.initial) for name, field in form.fields.items()}
+    data = {name: "" if value is None else getattr(value, "pk", value) for name, value in data.items()}
+    data["body_fr"] = "[a](link:portl) [b](node:profiles/citizen/aply)"
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["body_fr"]
+    assert any("Did you mean “link:portal”?" in error for error in errors)
+    assert any("Did you mean “node:profiles/citizen/apply”?" in error for error in errors)
