@@ -42,6 +42,7 @@
   // The buttons and the problems list under each body and note.
   fields.forEach(function (field) {
     var tools = element("div", "markdown-tools");
+    tools.id = field.id + "-tools";
     [["node", dialog.dataset.titleNode], ["link", dialog.dataset.titleLink]].forEach(function (pair) {
       var button = element("button", "button", pair[1]);
       button.type = "button";
@@ -53,8 +54,10 @@
     problems.id = field.id + "-reference-problems";
     problems.setAttribute("aria-live", "polite");
     field.setAttribute("aria-describedby", [field.getAttribute("aria-describedby"), problems.id].filter(Boolean).join(" "));
-    field.insertAdjacentElement("afterend", problems);
-    field.insertAdjacentElement("afterend", tools);
+    // Below the field's row (the admin lays a label and its field out side by side), above its help text.
+    var row = field.closest(".flex-container") || field;
+    row.insertAdjacentElement("afterend", problems);
+    row.insertAdjacentElement("afterend", tools);
   });
 
   function open(field, chosenKind) {
@@ -101,7 +104,7 @@
     } else {
       search.removeAttribute("aria-activedescendant");
     }
-    count.textContent = results.length ? String(results.length) : dialog.dataset.textNone;
+    count.textContent = results.length ? dialog.dataset.textCount.replace("%s", results.length) : dialog.dataset.textNone;
   }
 
   function find() {

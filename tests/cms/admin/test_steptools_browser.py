@@ -78,7 +78,7 @@ def test_the_chooser_inserts_a_step_reference_at_the_cursor(step_form: Page):
     body = step_form.locator("#id_body_fr")
     body.fill("Voir aussi ")
     body.press("End")
-    step_form.locator("#id_body_fr + .markdown-tools").get_by_role("button", name="Link to a step").click()
+    step_form.locator("#id_body_fr-tools").get_by_role("button", name="Link to a step").click()
     dialog = step_form.locator("dialog.reference-chooser")
     expect(dialog).to_be_visible()
     search = dialog.get_by_role("combobox", name="Search")
@@ -120,7 +120,7 @@ def test_axe_finds_no_violation_with_the_panel_and_the_chooser_open(browser: Bro
     problems = []
     for state in ("panel", "chooser"):
         if state == "chooser":
-            page.locator("#id_body_fr + .markdown-tools").get_by_role("button", name="Link to a site").click()
+            page.locator("#id_body_fr-tools").get_by_role("button", name="Link to a site").click()
             page.get_by_role("combobox", name="Search").fill("port")
             expect(page.locator("dialog.reference-chooser").get_by_role("option")).to_have_count(1)
         result = page.evaluate(AXE_RUN)
