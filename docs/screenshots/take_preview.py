@@ -17,6 +17,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def show_french(page: Page) -> None:
+    page.wait_for_load_state("load")  # the tabs are made by a script: wait for them
     for tab in page.get_by_role("link", name="fr", exact=True).all():
         tab.click()
 
