@@ -70,7 +70,7 @@
   }
 
   form.addEventListener("input", function (event) {
-    if (event.target.name === "preview_width" || event.target === language) {
+    if (event.target.name === "preview_width" || event.target === language || event.target.closest("dialog")) {
       return;
     }
     later();
