@@ -60,11 +60,10 @@ def build(node: Node, typed: Mapping[str, str]) -> tuple[LiveWizard, str]:
     here = parent_path
     if node.is_wizard:
         live.steps[""] = _step(node, "", None, _texts(node, typed))
+    live.root.children = []  # in the editors' order: "start again" leads to the first choice
     for child in Node.objects.get_children(wizard)[:CHILDREN_MAX]:
-        if child.slug not in live.steps:
-            live.steps[child.slug] = _step(child, child.slug, "")
-        if child.slug not in live.root.children:
-            live.root.children.append(child.slug)
+        live.steps.setdefault(child.slug, _step(child, child.slug, ""))
+        live.root.children.append(child.slug)
     if not node.is_wizard:
         for child in Node.objects.get_children(node)[:CHILDREN_MAX]:
             path = f"{here}/{child.slug}"

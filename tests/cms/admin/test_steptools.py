@@ -208,3 +208,11 @@ def test_the_save_time_check_says_what_was_meant(admin_client, wizard):
     errors = response.context["adminform"].form.errors["body_fr"]
     assert any("Did you mean “link:portal”?" in error for error in errors)
     assert any("Did you mean “node:profiles/citizen/apply”?" in error for error in errors)
+
+
+def test_the_start_page_previews_too_with_its_choices(admin_client, wizard):
+    response = admin_client.post(preview_url(wizard), {"title_fr": "Bienvenue", "preview_lang": "fr"})
+    page = response.content.decode()
+    assert "Bienvenue" in page
+    assert 'href="/preview/fr/demo/profiles/"' in page
+    assert admin_client.post(preview_url(wizard), {"preview_lang": "xx"}).status_code == 400
