@@ -62,7 +62,8 @@
 
   function open(field, chosenKind) {
     target = field;
-    selection = [field.selectionStart, field.selectionEnd];
+    // Where the cursor was; a field not focused yet gets the reference at its end.
+    selection = field.dataset.focused ? [field.selectionStart, field.selectionEnd] : [field.value.length, field.value.length];
     kind = chosenKind;
     heading.textContent = kind === "link" ? dialog.dataset.titleLink : dialog.dataset.titleNode;
     search.value = "";
@@ -192,6 +193,7 @@
   }
 
   fields.forEach(function (field) {
+    field.addEventListener("focus", function () { field.dataset.focused = "yes"; });
     field.addEventListener("input", function () {
       window.clearTimeout(checkTimer);
       checkTimer = window.setTimeout(check, CHECK_DELAY);
