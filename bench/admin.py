@@ -93,6 +93,16 @@ def pages() -> list[Page]:
         Page("release detail", "reviewer", change("cms_release_change", "release_id")),
         Page("discard confirmation", "editor", change("wizard_node_discard", "step_id")),
         Page("reset confirmation", "editor", change("wizard_node_reset", "wizard_id")),
+        # The step form's choosers search as one types (POST endpoints, the preview and the check, are not pages).
+        Page(
+            "step chooser search", "editor", lambda scene: change("wizard_node_references", "step_id")(scene) + "?q=ta"
+        ),
+        Page(
+            "site chooser search",
+            "editor",
+            lambda scene: change("wizard_node_references", "step_id")(scene) + "?kind=link",
+        ),
+        Page("request preview (one step)", "reviewer", lambda scene: f"/preview/change/{scene.change_id}/nl/"),
     ]
 
 

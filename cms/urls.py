@@ -6,10 +6,13 @@ from cms.api import api
 from cms.site import preview
 
 # The draft preview (staff, or a signed link): cms/site/preview.py.
-# A release's pages (staff): declared first, as "release" would otherwise be taken for a language code.
+# A release's or a change request's pages (staff): declared first, as "release" or "change" would otherwise be taken
+# for a language code.
 preview_patterns = [
     path("release/<int:pk>/<str:lang>/", preview.release_preview, name="preview-release"),
     path("release/<int:pk>/<str:lang>/<path:path>/", preview.release_preview, name="preview-release-step"),
+    path("change/<int:pk>/<str:lang>/", preview.change_preview, name="preview-change"),
+    path("change/<int:pk>/<str:lang>/<path:path>/", preview.change_preview, name="preview-change-step"),
     path("<str:lang>/<slug:slug>/", preview.preview, name="preview"),
     path("<str:lang>/<slug:slug>/<path:path>/", preview.preview, name="preview-step"),
 ]

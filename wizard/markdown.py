@@ -4,7 +4,9 @@ Rendering never fails on content: a reference that cannot be resolved renders as
 about such references before that can happen, by `problems()`, which the admin forms and the importer call.
 """
 
-from collections.abc import Callable, Iterator, Mapping
+import difflib
+import re
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -129,8 +131,27 @@ def references(text: str) -> list[Reference]:
     return list(_parse(text)[0])
 
 
-def problems(text: str, *, link_keys: set[str], node_paths: set[str]) -> list[str]:
-    """What is wrong with the references of `text`, one sentence each; empty when all resolve."""
+_UID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# How many candidates a "did you mean" compares a mistyped reference with, at most.
+SUGGESTION_CANDIDATES_MAX = 10_000
+
+
+def close_match(target: str, candidates: Collection[str]) -> str | None:
+    """The candidate closest to `target` (difflib), if one is close enough to be a typo."""
+    pool = list(candidates)[:SUGGESTION_CANDIDATES_MAX]
+    found = difflib.get_close_matches(target, pool, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def did_you_mean(suggestion: str | None) -> str:
+    return f" Did you mean “{suggestion}”?" if suggestion else ""
+
+
+def problems(text: str, *, link_keys: set[str], node_paths: set[str], suggest: bool = False) -> list[str]:
+    """What is wrong with the references of `text`, one sentence each; empty when all resolve.
+
+    With `suggest`, a reference that names nothing says which key or path it probably meant ("did you mean").
+    """
     messages = []
     found, has_image = _parse(text)
     if has_image:
@@ -138,9 +159,18 @@ def problems(text: str, *, link_keys: set[str], node_paths: set[str]) -> list[st
     for ref in found:
         kind, target = ref.kind, ref.target
         if kind == "link" and target not in link_keys:
-            messages.append(f"“{ref.text}” points to the link target “{target}”, which does not exist.")
+            close = close_match(target, link_keys) if suggest else None
+            messages.append(
+                f"“{ref.text}” points to the link target “{target}”, which does not exist."
+                + did_you_mean(close and f"{LINK_SCHEME}{close}")
+            )
         elif kind == "node" and target not in node_paths:
-            messages.append(f"“{ref.text}” points to the step “{target}”, which does not exist in this wizard.")
+            # Paths only: node_paths also holds the uids the database stores, which nobody types.
+            close = close_match(target, [path for path in node_paths if not _UID.match(path)]) if suggest else None
+            messages.append(
+                f"“{ref.text}” points to the step “{target}”, which does not exist in this wizard."
+                + did_you_mean(close and f"{NODE_SCHEME}{close}")
+            )
         elif kind == "unsafe" and ref.href:
             messages.append(
                 f"“{ref.text}” points to “{ref.href}”: only link:, node:, https:, http:, mailto: and tel: "

@@ -122,7 +122,8 @@ class Node(MP_Node):
                 for lang in settings.WIZARD_LANGUAGES:
                     column = f"{name}_{lang}"
                     text = getattr(self, column) or ""
-                    for message in markdown.problems(text, link_keys=link_keys, node_paths=node_paths):
+                    found = markdown.problems(text, link_keys=link_keys, node_paths=node_paths, suggest=True)
+                    for message in found:
                         errors.setdefault(column, []).append(message)
         if errors:
             raise ValidationError(errors)

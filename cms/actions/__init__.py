@@ -10,12 +10,14 @@ from cms.actions.comments import add_comment, resolve_comment
 from cms.actions.drafts import discard_changes, discard_step, reset_changes, reset_draft, undo_reset
 from cms.actions.imports import import_translations, import_wizard, publish_import
 from cms.actions.links import (
+    check_rename,
     create_link_target,
     delete_link_target,
     delete_link_targets,
     edit_link_target,
     link_target_state,
     merge_link_target,
+    rename_link_target,
 )
 from cms.actions.steps import (
     changes,
@@ -44,6 +46,7 @@ __all__ = [
     "add_comment",
     "changes",
     "check_placement",
+    "check_rename",
     "create_link_target",
     "create_step",
     "delete_link_target",
@@ -68,6 +71,7 @@ __all__ = [
     "recover_step",
     "referrers",
     "resolve_comment",
+    "rename_link_target",
     "rename_step",
     "reset_changes",
     "reset_draft",

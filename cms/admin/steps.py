@@ -23,6 +23,7 @@ from cms.admin.drafts import DraftsAdminMixin
 from cms.admin.editing import LinkTargetEditingMixin, NodeEditingMixin, placement
 from cms.admin.feedback import FeedbackSummaryMixin
 from cms.admin.linkcheck import LinkStatusMixin
+from cms.admin.steptools import LinkTargetForm, StepToolsMixin
 from cms.admin.translations import TranslationStatusMixin  # also registers the translation dashboard
 from cms.admin.wizardmap import WizardMapMixin
 from wizard import tree
@@ -129,6 +130,7 @@ class MoveForm(forms.Form):
 @admin.register(Node)
 class NodeAdmin(
     DraftsAdminMixin,
+    StepToolsMixin,
     NodeEditingMixin,
     LinkStatusMixin,
     TranslationStatusMixin,
@@ -278,6 +280,7 @@ def _refused_context(extra_context: dict | None, referrers: list[Node], refusal:
 class LinkTargetAdmin(
     LinkTargetEditingMixin, LinkStatusMixin, TranslationStatusMixin, TabbedTranslationAdmin, VersionAdmin
 ):
+    form = LinkTargetForm  # a new key is checked, then the rename action rewrites its uses
     list_display = ("key", "name", "url")
     search_fields = ("key", "name_fr", "name_nl", "url_fr", "url_nl", "url_de", "url_en")
     readonly_fields = ("usages",)

@@ -59,6 +59,7 @@ class WizardMapMixin:
         if release_number := request.GET.get("release", ""):
             release = get_object_or_404(Release, wizard=wizard, number=_number(release_number))
             snapshot, source = release.snapshot, {"release": release.number}
+            preview = ("cms:preview-release", release.pk)
             heading = _("Map of release #%(number)d of “%(wizard)s”") % {"number": release.number, "wizard": wizard}
             compared_to = live.snapshot if live and live.pk != release.pk else None
             edit = False
@@ -67,16 +68,18 @@ class WizardMapMixin:
                 ChangeRequest.objects.select_related("base_release"), wizard=wizard, pk=_number(change_id)
             )
             snapshot, source = change.snapshot, {"change": change.pk}
+            preview = ("cms:preview-change", change.pk)
             heading = _("Map of change request %(id)d of “%(wizard)s”") % {"id": change.pk, "wizard": wizard}
             compared_to = change.base_release.snapshot if change.base_release else None
             edit = False
         else:
             snapshot = releases.freeze(wizard)
+            preview = ("cms:preview", None)
             heading = _("Map of the draft of “%s”") % wizard
             compared_to = live.snapshot if live else None
             edit = True
         found = wizardmap.build(snapshot, compared_to=compared_to)
-        context = _context(request, found, source, edit=edit and self.has_change_permission(request))
+        context = _context(request, found, source, edit=edit and self.has_change_permission(request), preview=preview)
         context.update(
             self.admin_site.each_context(request),
             opts=self.model._meta,
@@ -95,7 +98,14 @@ def _number(value: str) -> int:
     return int(value)
 
 
-def _context(request: HttpRequest, found: wizardmap.Map, source: dict[str, Any], *, edit: bool) -> dict[str, Any]:
+def _context(
+    request: HttpRequest,
+    found: wizardmap.Map,
+    source: dict[str, Any],
+    *,
+    edit: bool,
+    preview: tuple[str, int | None] = ("cms:preview", None),
+) -> dict[str, Any]:
     query = request.GET.get("q", "").strip()[:200]
     selected = request.GET.get("step", "")
     selected = selected if selected in found.steps else ""
@@ -159,7 +169,7 @@ def _context(request: HttpRequest, found: wizardmap.Map, source: dict[str, Any],
         "selected": chosen,
         "selected_words": _words(chosen, compared=found.compared) if chosen else [],
         "selected_edit": _edit_url(chosen) if chosen and edit else "",
-        "selected_preview": _preview_url(found, chosen) if chosen else "",
+        "selected_preview": _preview_url(found, chosen, preview) if chosen else "",
         "clear_selection": link(step=""),
         "fold_all": link(fold=",".join(s.uid for s in found.steps.values() if s.depth == 2 and s.children), open=""),
         "open_all": link(open=",".join(s.uid for s in found.steps.values() if s.children), fold=""),
@@ -239,8 +249,12 @@ def _edit_url(step: wizardmap.Step) -> str:
     return reverse("admin:wizard_node_change", args=[node.pk]) if node else ""
 
 
-def _preview_url(found: wizardmap.Map, step: wizardmap.Step) -> str:
+def _preview_url(found: wizardmap.Map, step: wizardmap.Step, preview: tuple[str, int | None]) -> str:
+    """The selected step's preview: of the draft, or of the release or change request the map shows."""
     lang = translations.SOURCE_LANGUAGE
-    if not step.path:
-        return reverse("cms:preview", args=[lang, found.slug])
-    return reverse("cms:preview-step", args=[lang, found.slug, step.path])
+    name, pk = preview
+    if pk is None:
+        args = [lang, found.slug, step.path] if step.path else [lang, found.slug]
+    else:
+        args = [pk, lang, step.path] if step.path else [pk, lang]
+    return reverse(f"{name}-step" if step.path else name, args=args)

@@ -3,6 +3,7 @@ from typing import Any
 
 import reversion
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -122,6 +123,8 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             and request.user.has_perm("cms.publish_release"),
             "form": form,
             "preview_url": reverse("cms:preview", args=["fr", slug]),
+            "preview_change": change.pk,  # each changed step's page as submitted (admin/cms/diff.html)
+            "preview_languages": settings.WIZARD_LANGUAGES,
             "map_url": reverse("admin:wizard_node_map", args=[change.wizard_id]) + f"?change={change.pk}",
             "preview_link": request.build_absolute_uri(
                 reverse("cms:preview", args=["fr", slug]) + f"?token={preview.make_token(change.wizard)}"

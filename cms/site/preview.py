@@ -10,7 +10,7 @@ from django.utils import timezone
 from cms import preview as tokens
 from cms import releases
 from cms.live import LiveWizard
-from cms.models import Release
+from cms.models import ChangeRequest, Release
 from cms.site.views import render_step
 from wizard.models import Node
 
@@ -78,4 +78,34 @@ def release_step_url(pk: int, lang: str, path: str) -> str:
         reverse("cms:preview-release-step", args=[pk, lang, path])
         if path
         else reverse("cms:preview-release", args=[pk, lang])
+    )
+
+
+def change_preview(request: HttpRequest, pk: int, lang: str, path: str = "") -> HttpResponse:
+    """One step of a change request as submitted (its snapshot), whatever the draft holds now; for its reviewers."""
+    if not (request.user.is_active and request.user.is_staff):
+        return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+    if not request.user.has_perm("cms.view_changerequest"):
+        return HttpResponseForbidden("You may not see change requests.")
+    if lang not in settings.WIZARD_LANGUAGES:
+        raise Http404
+    change = get_object_or_404(ChangeRequest.objects.only("snapshot", "submitted_at"), pk=pk)
+    frozen = LiveWizard.from_snapshot(change.snapshot, release_id=0, number=0, at=change.submitted_at)
+    path = path.strip("/")
+    if path not in frozen.steps:
+        raise Http404
+    response = render_step(
+        request, frozen, lang, path, preview=True, link_to=lambda code, target: change_step_url(pk, code, target)
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def change_step_url(pk: int, lang: str, path: str) -> str:
+    """The preview of one step of change request `pk`, in `lang`."""
+    return (
+        reverse("cms:preview-change-step", args=[pk, lang, path])
+        if path
+        else reverse("cms:preview-change", args=[pk, lang])
     )
