@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeChangeList
 
@@ -74,7 +75,11 @@ class StepTreeMixin:
         address = getattr(node, "tree_address", None) or tree.addresses([node])[0]
         # The path below the wizard, as node: references write it; a wizard shows its slug. Breaks after each "/".
         parts = address.split("/")[1:] or address.split("/")
-        shown = format_html_join(format_html("/<wbr>"), '<span class="slug">{}</span>', ((part,) for part in parts))
+        shown = format_html_join(
+            mark_safe("/<wbr>"),
+            '<span class="slug">{}</span>',
+            ((part,) for part in parts),
+        )
         return format_html('<span class="tree-path" data-path="{}">{}</span>', "/".join(parts), shown)
 
     @admin.display(description=_("updated"), ordering="updated_at")
