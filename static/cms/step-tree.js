@@ -30,10 +30,20 @@
     row.querySelector("th a, td a")?.focus({ preventScroll: true });
   };
 
+  // Treebeard's toggles are empty links: name them, and say whether their branch is open.
+  const describe = (row) => {
+    const toggle = toggleOf(row);
+    if (!toggle) return;
+    const title = row.querySelector(".field-source_title a:not(.treebeard-collapse)")?.textContent.trim() || "";
+    toggle.setAttribute("aria-label", `${isCollapsed(row) ? "Open" : "Close"} “${title}”`);
+    toggle.setAttribute("aria-expanded", String(!isCollapsed(row)));
+  };
+
   // Opens a remembered branch, and highlights the revealed step, as their rows appear.
   const visit = (row) => {
     const id = row.dataset.nodeId;
     if (id === undefined) return;
+    describe(row);
     if (open.has(id) && isCollapsed(row)) toggleOf(row).click();
     if (revealed !== null && id === revealed) {
       revealed = null;
@@ -83,6 +93,7 @@
         open.add(id);
       }
       save();
+      describe(toggle.closest("tr"));
     });
 
     // A drag and drop reloads the page: keep the target open and the moved step to highlight.
