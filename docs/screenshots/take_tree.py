@@ -40,8 +40,7 @@ def main(base: str) -> None:
         page.get_by_role("link", name="fr", exact=True).first.click()  # the French tab of the texts
         page.fill("#id_title_fr", "Bénéficiaire effectif")
         expect(page.locator("#id_slug")).to_have_value("beneficiaire-effectif")
-        page.locator("#id_slug").scroll_into_view_if_needed()
-        page.screenshot(path=HERE / "tree-add-here.png")
+        page.screenshot(path=HERE / "tree-add-here.png", full_page=True)
         browser.close()
 
 
