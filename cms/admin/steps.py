@@ -54,10 +54,6 @@ class NodeForm(MoveNodeForm):
     Texts show `node:` references by step path; the database keeps uids (the actions convert).
     """
 
-    class Media:
-        js = ("cms/form-a11y.js",)
-        css = {"all": ("cms/form-a11y.css",)}
-
     treebeard_ref_path = forms.CharField(
         label=_("or another step"),
         required=False,
