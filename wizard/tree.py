@@ -1,6 +1,13 @@
-"""Finding steps in the tree by address: what the step form's position chooser searches. Moves are actions."""
+"""Finding steps in the tree by address (what the step form's position chooser searches), and proposing slugs.
+
+Moves are actions.
+"""
+
+import re
+import unicodedata
 
 from django.db.models import Q
+from django.utils.text import slugify
 
 from wizard.models import Node
 
@@ -40,3 +47,29 @@ def search(text: str, *, limit: int = 20) -> list[tuple[str, Node]]:
         matching = Node.objects.filter(Q(slug__icontains=last) | Q(title_fr__icontains=last))
         found = list(matching.order_by("path")[:limit])
     return list(zip(addresses(found), found, strict=True))
+
+
+# Letters that Unicode does not decompose into a Latin letter and a mark: "cœur" is "coeur", not "cur".
+LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
+SLUG_LENGTH = 80  # Node.slug's max_length
+
+
+def slug_from(title: str) -> str:
+    """The slug a title proposes, transliterated: "Bénéficiaire effectif" gives "beneficiaire-effectif".
+
+    The step form's script (static/cms/slug-from-title.js) proposes the same as the editor types.
+    """
+    text = unicodedata.normalize("NFKD", title.translate(LIGATURES))
+    return re.sub(r"[-_]+", "-", slugify(text)).strip("-")[:SLUG_LENGTH].rstrip("-")
+
+
+def unused_slug(title: str, parent: Node | None) -> str:
+    """The slug of `title`, with "-2", "-3", … if a sibling under `parent` (None: the wizards) already has it."""
+    slug = slug_from(title) or "step"
+    siblings = Node.objects.get_children(parent) if parent is not None else Node.objects.wizards()
+    taken = set(siblings.filter(slug__startswith=slug[: SLUG_LENGTH - 4]).values_list("slug", flat=True))
+    number, found = 2, slug
+    while found in taken:
+        suffix = f"-{number}"
+        found, number = slug[: SLUG_LENGTH - len(suffix)].rstrip("-") + suffix, number + 1
+    return found

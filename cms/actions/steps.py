@@ -25,7 +25,7 @@ from cms import audit
 from cms.actions.base import lock, may_change_structure, refused, require, revision
 from cms.errors import ActionError, MergeConflict
 from cms.models import AuditEntry
-from wizard import merge, references, translations
+from wizard import merge, references, translations, tree
 from wizard.models import MARKDOWN_FIELDS, NODE_TEXT_FIELDS, POSITION_FIELDS, Node, Placement
 
 Action = AuditEntry.Action
@@ -116,6 +116,8 @@ def create_step(
     require(user, "wizard.add_node", _("add steps"))
     parent = parent_for(reference, position)
     wizard = lock(parent.get_wizard()) if parent is not None else None
+    if not node.slug:  # left blank: made from the French title, and free among the new siblings
+        node.slug = tree.unused_slug(getattr(node, f"title_{settings.MODELTRANSLATION_DEFAULT_LANGUAGE}") or "", parent)
     _store_references(node, wizard)
     _validate(node, parent)
     with revision(user, comment or _("Added.")):

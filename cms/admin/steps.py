@@ -24,6 +24,7 @@ from cms.admin.editing import LinkTargetEditingMixin, NodeEditingMixin, placemen
 from cms.admin.feedback import FeedbackSummaryMixin
 from cms.admin.linkcheck import LinkStatusMixin
 from cms.admin.steptools import LinkTargetForm, StepToolsMixin
+from cms.admin.steptree import SOURCE_LANGUAGE, StepTreeMixin
 from cms.admin.translations import TranslationStatusMixin  # also registers the translation dashboard
 from cms.admin.wizardmap import WizardMapMixin
 from wizard import tree
@@ -36,6 +37,13 @@ MARKDOWN_COLUMNS = [f"{name}_{lang}" for name in MARKDOWN_FIELDS for lang in set
 class PositionSearchInput(forms.TextInput):
     class Media:
         js = ("cms/position-search.js",)
+
+
+class SlugInput(forms.TextInput):
+    """On a new step, proposes the slug from the French title as one types it (slug-from-title.js)."""
+
+    class Media:
+        js = ("cms/slug-from-title.js",)
 
 
 class NodeForm(MoveNodeForm):
@@ -61,10 +69,34 @@ class NodeForm(MoveNodeForm):
             for column in MARKDOWN_COLUMNS:
                 if self.initial.get(column):
                     self.initial[column] = actions.display_text(self.instance, self.initial[column])
+        if self.instance.pk is None:
+            self._new_step_defaults()
         field = self.fields["treebeard_ref_node"]
-        shown = [(node.pk, field.label_from_instance(node)) for node in self._places_nearby()]
+        places = self._places_nearby()
+        # The path tells apart steps with one title under two profiles; the title is the source's (French).
+        shown = [
+            (node.pk, f"{where} · {getattr(node, f'title_{SOURCE_LANGUAGE}') or node.slug}")
+            for node, where in zip(places, tree.addresses(places), strict=True)
+        ]
         field.widget.choices = [("", field.empty_label), *shown]
         self.fields["treebeard_ref_path"].widget.attrs["data-search-url"] = reverse("admin:wizard_node_places")
+
+    def _new_step_defaults(self) -> None:
+        """A new step goes where the "add a step here" link asked (the query string), else last in the first wizard.
+
+        Its slug may be left blank: the create action makes it from the French title, as the form's script does.
+        """
+        position = self.fields["treebeard_position"]
+        position.choices = [*position.choices, ("last-child", _("Last child of"))]
+        if not self.initial.get("treebeard_ref_node") and not self.initial.get("treebeard_position"):
+            wizard = Node.objects.wizards().order_by("path").first()
+            if wizard is not None:
+                self.initial.update(treebeard_ref_node=wizard.pk, treebeard_position="last-child")
+        if "slug" in self.fields:
+            slug = self.fields["slug"]
+            slug.required = False
+            slug.help_text = _("Proposed from the French title; left blank, it is made from it on saving.")
+            slug.widget = SlugInput(attrs={**slug.widget.attrs, "data-slug-from": f"id_title_{SOURCE_LANGUAGE}"})
 
     def _places_nearby(self, siblings: int = 100) -> list[Node]:
         """The wizards, the step's ancestors, up to `siblings` of its siblings and the chosen place, in tree order."""
@@ -129,6 +161,7 @@ class MoveForm(forms.Form):
 
 @admin.register(Node)
 class NodeAdmin(
+    StepTreeMixin,
     DraftsAdminMixin,
     StepToolsMixin,
     NodeEditingMixin,
@@ -143,7 +176,7 @@ class NodeAdmin(
     form = movenodeform_factory(Node, form=NodeForm)
     # Each mixin brings its own action; listed here, or only the first mixin's would count.
     actions = ["submit_for_review", "check_links_now"]
-    list_display = ("title", "slug", "kind", "updated_at")
+    list_display = ("source_title", "tree_path", "kind", "updated")
     search_fields = ("slug", "title_fr", "title_nl", "title_de", "title_en", "body_fr")
     list_filter = ("kind",)
     readonly_fields = ("uid", "step_address", "used_by", "feedback_summary")
@@ -165,7 +198,8 @@ class NodeAdmin(
         if not self.has_view_permission(request):
             raise PermissionDenied
         found = tree.search(request.GET.get("q", ""), limit=20)
-        return JsonResponse({"places": [{"path": where, "title": str(node)} for where, node in found]})
+        places = [{"path": where, "title": self.source_title(node)} for where, node in found]
+        return JsonResponse({"places": places})
 
     @admin.display(description=_("step path (for node: references)"))
     def step_address(self, node: Node) -> str:
@@ -181,12 +215,13 @@ class NodeAdmin(
         return forms.ModelForm.save(form, commit=False)
 
     def save_model(self, request: HttpRequest, obj: Node, form: forms.Form, change: bool) -> None:
-        place = placement(form)
         if not change:
-            reference, position = place or (None, "last-child")
+            # The place as posted, even when it is the one the form proposed (which changed_data would not report).
+            reference = form.cleaned_data.get("treebeard_ref_node")
+            position = form.cleaned_data.get("treebeard_position") or "last-child"
             actions.create_step(obj, user=request.user, reference=reference, position=position)
             return
-        place = None if form.keep_their_place else place
+        place = None if form.keep_their_place else placement(form)
         actions.edit_step(obj, user=request.user, base=self.merge_base(form), place=place)
         obj.refresh_from_db()
         self.tell_merged(request, form)
