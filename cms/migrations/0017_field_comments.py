@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cms', '0014_actions'),
+        ('cms', '0016_presence_drafts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='auditentry',
             name='action',
-            field=models.CharField(choices=[('submit', 'submitted'), ('approve', 'approved'), ('schedule', 'scheduled'), ('reject', 'rejected'), ('publish', 'published'), ('rollback', 'rolled back'), ('supersede', 'superseded'), ('revert', 'reverted a step'), ('recover', 'recovered a step'), ('create', 'added a step'), ('edit', 'changed a step'), ('rename', 'renamed a step'), ('move', 'moved a step'), ('delete', 'deleted a step'), ('link_create', 'added a link target'), ('link_edit', 'changed a link target'), ('link_delete', 'deleted a link target'), ('import', 'imported a wizard'), ('translate', 'imported translations'), ('fail', 'could not publish'), ('comment', 'commented on a field'), ('resolve', 'resolved a comment')], max_length=12),
+            field=models.CharField(choices=[('submit', 'submitted'), ('approve', 'approved'), ('schedule', 'scheduled'), ('reject', 'rejected'), ('publish', 'published'), ('rollback', 'rolled back'), ('supersede', 'superseded'), ('revert', 'reverted a step'), ('recover', 'recovered a step'), ('create', 'added a step'), ('edit', 'changed a step'), ('rename', 'renamed a step'), ('move', 'moved a step'), ('delete', 'deleted a step'), ('link_create', 'added a link target'), ('link_edit', 'changed a link target'), ('link_delete', 'deleted a link target'), ('import', 'imported a wizard'), ('translate', 'imported translations'), ('fail', 'could not publish'), ('discard', 'discarded the changes to a step'), ('reset', 'reset the draft'), ('restore', 'undid a reset of the draft'), ('rebase', 'rebased'), ('stale', 'marked stale'), ('comment', 'commented on a field'), ('resolve', 'resolved a comment')], max_length=12),
         ),
         migrations.CreateModel(
             name='FieldComment',

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cms', '0014_actions'),
+        ('cms', '0015_parts'),
         ('wizard', '0006_references_by_identity'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
