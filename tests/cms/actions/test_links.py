@@ -2,7 +2,7 @@ import pytest
 
 from cms import actions
 from cms.models import AuditEntry
-from wizard.models import LinkTarget, wizard_step_paths
+from wizard.models import LinkTarget, Node, wizard_step_paths
 
 
 def test_a_link_target_is_created_edited_and_deleted_with_audit_entries(wizard, editor):
@@ -39,9 +39,11 @@ def test_where_a_link_target_is_used_comes_from_the_index(wizard, editor):
     assert {node.slug: columns for node, columns in target.get_usages()}["contact"] == "body_fr, note_nl"
 
 
-def test_a_used_key_cannot_be_renamed(wizard, editor):
+def test_editing_a_used_key_renames_it_and_rewrites_its_uses(wizard, editor):
     target = LinkTarget.objects.get(key="portal")
     target.key = "portal-2"
-    with pytest.raises(actions.ActionError, match="is used by"):
-        actions.edit_link_target(target, user=editor)
-    assert LinkTarget.objects.filter(key="portal").exists()
+    actions.edit_link_target(target, user=editor)
+    assert not LinkTarget.objects.filter(key="portal").exists()
+    users = Node.objects.filter(references__target_key="portal-2").distinct()
+    assert users and all("link:portal)" not in (step.body_fr or "") for step in users)
+    assert not Node.objects.filter(references__target_key="portal").exists()
