@@ -399,7 +399,9 @@ def _go_live(wizard: Node, change: ChangeRequest, *, user: AbstractBaseUser | No
     details = {"release": change.release.number, "scheduled": change.reviewed_at != change.publish_at}
     audit.record(wizard, Action.PUBLISH, user=user, change=change, release=change.release, details=details)
     # Whatever else waits was made against the release that is no longer live: rebased on it, or stale.
-    others = ChangeRequest.objects.select_for_update().filter(wizard=wizard, status__in=ChangeRequest.PENDING)
+    others = ChangeRequest.objects.select_for_update(of=("self",)).filter(
+        wizard=wizard, status__in=ChangeRequest.PENDING
+    )
     for other in others.exclude(pk=change.pk).select_related("base_release").order_by("pk"):
         _rebase_or_stale(wizard, other, on=change)
 

@@ -44,13 +44,15 @@ def test_never_live_slugs_do_not_leak(client, live_wizard, editor, reviewer, rev
     schedule(live_wizard, "next-year", editor=editor, reviewer=reviewer)
     assert_answers_like_an_unknown_step(client, "/fr/demo/next-year/")
 
-    # Another change goes live first: the scheduled release is superseded, never having been live.
+    # Another change goes live first: the scheduled request is rebased (it waits for review again: its approval
+    # was for another snapshot), and its release is dropped, never having been live.
     with reversion.create_revision():
         Node.objects.get(slug="next-year").delete()
     factories.edit(live_wizard, "contact", editor, slug="help")
     workflow.approve(workflow.submit(live_wizard, author=editor), reviewer=reviewer_two)
     live.forget()
-    assert ChangeRequest.objects.filter(status=ChangeRequest.Status.SUPERSEDED).count() == 1
+    rebased = ChangeRequest.objects.get(status=ChangeRequest.Status.SUBMITTED)
+    assert (rebased.release, rebased.publish_at) == (None, None)
     assert_answers_like_an_unknown_step(client, "/fr/demo/next-year/")
     assert client.get("/fr/demo/contact/")["Location"] == "/fr/demo/help/"  # what was live does answer
 

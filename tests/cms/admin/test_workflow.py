@@ -331,12 +331,12 @@ def one_title_changed_unsubmitted(wizard, editor, title: str) -> None:
     factories.edit(wizard, "profiles", editor, title_fr=title)
 
 
-@pytest.mark.parametrize("page", ["submit", "index"])
+@pytest.mark.parametrize("screen", ["submit", "index"])
 def test_the_choice_of_items_and_the_admin_home_cost_the_same_in_a_ten_times_larger_wizard(
-    client, editor, wizard, page
+    client, editor, wizard, screen
 ):
     client.force_login(editor)
-    url = reverse("admin:cms_changerequest_submit") + f"?wizard={wizard.pk}" if page == "submit" else "/admin/"
+    url = reverse("admin:cms_changerequest_submit") + f"?wizard={wizard.pk}" if screen == "submit" else "/admin/"
     factories.grow(wizard, 50)
     one_title_changed_unsubmitted(wizard, editor, "Een")
     small = cost(client, url)
