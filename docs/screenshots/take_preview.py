@@ -51,9 +51,8 @@ def main(base: str) -> None:
         body.type("\n\nVoir aussi [le centre de contact](link:contact-centre).")
         problems = page.locator("#id_body_fr-reference-problems")
         expect(problems).to_contain_text("Did you mean")
-        body.locator("xpath=ancestor::div[contains(@class, 'form-row')][1]").screenshot(
-            path=HERE / "preview-did-you-mean.png"
-        )
+        row = body.locator("xpath=ancestor::div[contains(@class, 'form-row')][1]")
+        row.screenshot(path=HERE / "preview-did-you-mean.png")
         page.locator("#id_body_fr-tools").get_by_role("button", name="Link to a step").click()
         page.get_by_role("combobox", name="Search").fill("gestionnaire local")
         expect(page.locator("dialog.reference-chooser [role=option]").first).to_contain_text("local-manager")
