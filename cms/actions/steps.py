@@ -127,6 +127,9 @@ def create_step(
             node = Node.objects.add_child(reference, instance=node)
             if position == "first-child" and Node.objects.get_children(reference).count() > 1:
                 Node.objects.move(node, reference, pos="first-child")
+        elif parent is None:  # beside a wizard: a new wizard
+            node = Node.objects.add_root(instance=node)
+            Node.objects.move(node, reference, pos=position)
         else:
             node = Node.objects.add_child(parent, instance=node)
             Node.objects.move(node, reference, pos=position)

@@ -24,7 +24,7 @@ from cms.admin.editing import LinkTargetEditingMixin, NodeEditingMixin, placemen
 from cms.admin.feedback import FeedbackSummaryMixin
 from cms.admin.linkcheck import LinkStatusMixin
 from cms.admin.steptools import LinkTargetForm, StepToolsMixin
-from cms.admin.steptree import SOURCE_LANGUAGE, StepTreeMixin
+from cms.admin.steptree import SOURCE_LANGUAGE, StepTreeMixin, prefill_new_step
 from cms.admin.translations import TranslationStatusMixin  # also registers the translation dashboard
 from cms.admin.wizardmap import WizardMapMixin
 from wizard import tree
@@ -37,13 +37,6 @@ MARKDOWN_COLUMNS = [f"{name}_{lang}" for name in MARKDOWN_FIELDS for lang in set
 class PositionSearchInput(forms.TextInput):
     class Media:
         js = ("cms/position-search.js",)
-
-
-class SlugInput(forms.TextInput):
-    """On a new step, proposes the slug from the French title as one types it (slug-from-title.js)."""
-
-    class Media:
-        js = ("cms/slug-from-title.js",)
 
 
 class NodeForm(MoveNodeForm):
@@ -70,7 +63,7 @@ class NodeForm(MoveNodeForm):
                 if self.initial.get(column):
                     self.initial[column] = actions.display_text(self.instance, self.initial[column])
         if self.instance.pk is None:
-            self._new_step_defaults()
+            prefill_new_step(self)
         field = self.fields["treebeard_ref_node"]
         places = self._places_nearby()
         # The path tells apart steps with one title under two profiles; the title is the source's (French).
@@ -80,23 +73,6 @@ class NodeForm(MoveNodeForm):
         ]
         field.widget.choices = [("", field.empty_label), *shown]
         self.fields["treebeard_ref_path"].widget.attrs["data-search-url"] = reverse("admin:wizard_node_places")
-
-    def _new_step_defaults(self) -> None:
-        """A new step goes where the "add a step here" link asked (the query string), else last in the first wizard.
-
-        Its slug may be left blank: the create action makes it from the French title, as the form's script does.
-        """
-        position = self.fields["treebeard_position"]
-        position.choices = [*position.choices, ("last-child", _("Last child of"))]
-        if not self.initial.get("treebeard_ref_node") and not self.initial.get("treebeard_position"):
-            wizard = Node.objects.wizards().order_by("path").first()
-            if wizard is not None:
-                self.initial.update(treebeard_ref_node=wizard.pk, treebeard_position="last-child")
-        if "slug" in self.fields:
-            slug = self.fields["slug"]
-            slug.required = False
-            slug.help_text = _("Proposed from the French title; left blank, it is made from it on saving.")
-            slug.widget = SlugInput(attrs={**slug.widget.attrs, "data-slug-from": f"id_title_{SOURCE_LANGUAGE}"})
 
     def _places_nearby(self, siblings: int = 100) -> list[Node]:
         """The wizards, the step's ancestors, up to `siblings` of its siblings and the chosen place, in tree order."""

@@ -5,7 +5,8 @@
 - The path column tells apart steps with the same title (a task under two profiles), in the tree and in search
   results; one query reads the paths of a whole page of rows (tree.addresses).
 - "add a step here" links open the add form with its place filled in from the query string (as a child of the
-  row, or right after it); they are plain links and work without script.
+  row, or right after it; prefill_new_step); they are plain links and work without script. The add form proposes
+  the slug from the French title.
 - The tree's expanded branches are kept in the browser (static/cms/step-tree.js); after a save, the changelist's
   address ends in "#reveal=ID.ID.ID" (the step and its ancestors), which the script opens and highlights.
 - Every page of the step admin repairs what axe-core finds in modeltranslation's language tabs and switch
@@ -44,6 +45,31 @@ def reveal_fragment(node: Node) -> str:
     ancestors = [node.path[:end] for end in range(node.steplen, len(node.path), node.steplen)]
     ids = [*Node.objects.filter(path__in=ancestors).order_by("path").values_list("pk", flat=True), node.pk]
     return "#reveal=" + ".".join(str(pk) for pk in ids)
+
+
+class SlugInput(forms.TextInput):
+    """On a new step, proposes the slug from the French title as one types it (static/cms/slug-from-title.js)."""
+
+    class Media:
+        js = ("cms/slug-from-title.js",)
+
+
+def prefill_new_step(form: forms.ModelForm) -> None:
+    """The add form: the place an "add a step here" link asked for (the query string), else last in the first wizard.
+
+    The slug may be left blank: the create action makes it from the French title, as the form's script proposes.
+    """
+    position = form.fields["treebeard_position"]
+    position.choices = [*position.choices, ("last-child", _("Last child of"))]
+    if not form.initial.get("treebeard_ref_node") and not form.initial.get("treebeard_position"):
+        wizard = Node.objects.wizards().order_by("path").first()
+        if wizard is not None:
+            form.initial.update(treebeard_ref_node=wizard.pk, treebeard_position="last-child")
+    if "slug" in form.fields:
+        slug = form.fields["slug"]
+        slug.required = False
+        slug.help_text = _("Proposed from the French title; left blank, it is made from it on saving.")
+        slug.widget = SlugInput(attrs={**slug.widget.attrs, "data-slug-from": f"id_title_{SOURCE_LANGUAGE}"})
 
 
 class StepTreeChangeList(TreeChangeList):

@@ -114,6 +114,29 @@ def test_a_step_is_created_with_its_references_stored_by_uid(wizard, editor):
     assert AuditEntry.objects.filter(action="create", wizard=wizard).exists()
 
 
+@pytest.mark.parametrize(
+    ("position", "expected"), [("right", ["citizen", "beneficiaire-effectif", "company"]), ("left", None)]
+)
+def test_a_step_without_a_slug_gets_one_from_its_french_title(wizard, editor, position, expected):
+    citizen = step(wizard, "profiles/citizen")
+    node = Node(kind="task", title_fr="Bénéficiaire effectif", title_nl="Uiteindelijke begunstigde")
+    created = actions.create_step(node, user=editor, reference=citizen, position=position)
+    siblings = [child.slug for child in Node.objects.get_children(step(wizard, "profiles"))]
+    assert created.slug == "beneficiaire-effectif"
+    assert siblings == (expected or ["beneficiaire-effectif", "citizen", "company"])
+    again = actions.create_step(Node(kind="task", title_fr="Bénéficiaire  effectif!"), user=editor, reference=citizen)
+    assert again.slug == "beneficiaire-effectif"  # under citizen: no sibling has it there
+    third = actions.create_step(Node(kind="task", title_fr="Bénéficiaire effectif"), user=editor, reference=citizen)
+    assert third.slug == "beneficiaire-effectif-2"
+
+
+def test_a_step_beside_a_wizard_is_a_new_wizard(wizard, editor):
+    node = Node(kind="start", title_fr="Un autre wizard")
+    created = actions.create_step(node, user=editor, reference=wizard, position="right")
+    assert list(Node.objects.wizards().values_list("slug", flat=True)) == ["demo", "un-autre-wizard"]
+    assert created.is_root()
+
+
 def test_a_reference_to_no_step_is_refused(wizard, editor):
     contact = step(wizard, "contact")
     contact.body_fr = "[Nulle part](node:nowhere)"

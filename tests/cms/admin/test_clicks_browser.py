@@ -40,7 +40,7 @@ class Clicks:
 
 
 @pytest.fixture
-def seed(transactional_db) -> Node:
+def seed(roles) -> Node:
     wizard = exchange.load(exchange.read(SEED.read_bytes()))
     translations.record_changed(wizard)
     factories.make_user("editor", "Editors")
