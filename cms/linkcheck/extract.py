@@ -113,9 +113,20 @@ def changed_usages(
     A new URL anywhere, and a URL that is new where it is used: a German URL given to a link target that had none,
     or a step that now links to a page it did not, even when that page is linked from elsewhere already. `steps`
     and `old_steps` ((step path, entry) pairs) limit the steps looked at, when the caller knows which changed; the
-    link targets are always compared.
+    link targets are always compared. Without them, the steps whose texts differ from `compared_to`'s are: a step
+    with the same texts can only send readers somewhere new through a link target, whose own URLs are compared.
     """
     wizard = snapshot["wizard"]["slug"]
+    if steps is None and compared_to is not None:
+        then = {step.entry.get("uid"): step for step in exchange.walk(compared_to["wizard"])}
+        steps, old_steps = [], []
+        for step in exchange.walk(snapshot["wizard"]):
+            before = then.get(step.entry.get("uid"))
+            if before is not None and all(before.entry.get(name) == step.entry.get(name) for name in MARKDOWN_FIELDS):
+                continue
+            steps.append((step.step_path, step.entry))
+            if before is not None:
+                old_steps.append((before.step_path, before.entry))
 
     def found_in(document: dict[str, Any] | None, only: Iterable[tuple[str, dict[str, Any]]] | None) -> list[Usage]:
         if document is None:
