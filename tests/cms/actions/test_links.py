@@ -45,5 +45,6 @@ def test_editing_a_used_key_renames_it_and_rewrites_its_uses(wizard, editor):
     actions.edit_link_target(target, user=editor)
     assert not LinkTarget.objects.filter(key="portal").exists()
     users = Node.objects.filter(references__target_key="portal-2").distinct()
-    assert users and all("link:portal)" not in (step.body_fr or "") for step in users)
+    assert users
+    assert all("link:portal)" not in (step.body_fr or "") for step in users)
     assert not Node.objects.filter(references__target_key="portal").exists()
