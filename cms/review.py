@@ -143,6 +143,9 @@ def _trail(flat: dict[str, dict[str, Any]], uid: str | None) -> list[str]:
 def position(flat: dict[str, dict[str, Any]], uid: str) -> dict[str, Any]:
     """Where a step stands among its siblings: "3rd of 5 under Profiles › Legal representative, after X"."""
     step = flat[uid]
+    if step["parent"] is None:  # the wizard itself: its start page
+        text = gettext("the start page")
+        return {"index": 1, "count": 1, "under": [], "after": None, "before": None, "text": text}
     siblings = flat[step["parent"]]["entry"].get("children") or []
     index = step["index"]
     trail = _trail(flat, step["parent"])

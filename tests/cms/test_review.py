@@ -166,3 +166,11 @@ def test_the_url_checks_cost_one_query_whatever_the_number_of_urls(wizard, djang
     with django_assert_num_queries(1):
         found = summarise(old, new)
     assert (len(found["urls"]["rows"]), found["urls"]["more"]) == (50, 30)
+
+
+def test_a_change_to_the_wizards_start_page_says_so(wizard):
+    old = releases.freeze(wizard)
+    new = copy.deepcopy(old)
+    new["wizard"]["title"] = {**new["wizard"]["title"], "nl": "Welkom"}
+    [step] = summarise(old, new)["steps"]
+    assert step["position"]["text"] == "the start page"
