@@ -31,7 +31,12 @@ def prepare_change():
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_review_shows_places_renders_texts_and_takes_comments(closing_connections, roles, live_server, browser: Browser):  # noqa: F811
+def test_a_review_shows_places_renders_texts_and_takes_comments(
+    closing_connections,  # noqa: F811
+    roles,
+    live_server,
+    browser: Browser,
+):
     change = prepare_change()
     url = f"{live_server.url}/admin/cms/changerequest/{change.pk}/change/"
     contexts = [browser.new_context(bypass_csp=True) for _person in ("reviewer", "editor")]
