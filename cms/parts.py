@@ -43,13 +43,16 @@ def _flatten(snapshot: dict[str, Any] | None) -> Flat:
         found[uid] = {"entry": entry, "parent": parent, "path": step.step_path, "children": []}
         if parent is not None:
             found[parent]["children"].append(uid)
-    paths = {uid: step["path"] for uid, step in found.items() if step["parent"] is not None}
+    # path → uid, built once: refs.to_uids would invert the whole map again for each text.
+    uids = {step["path"]: uid for uid, step in found.items() if step["parent"] is not None}
     for step in found.values():
-        step["entry"] = _texts(step["entry"], lambda text: refs.to_uids(text, paths))
+        step["entry"] = _texts(step["entry"], lambda text: refs.to_paths(text, uids))
     return found
 
 
 def _texts(entry: dict[str, Any], convert: Any) -> dict[str, Any]:
+    if not any("node:" in text for name in MARKDOWN_FIELDS for text in (entry.get(name) or {}).values()):
+        return entry  # most texts name no step: nothing to convert
     converted = dict(entry)
     for name in MARKDOWN_FIELDS:
         if name in entry:
