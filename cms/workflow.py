@@ -265,7 +265,8 @@ def submit(
             )
     if not chosen:
         raise WorkflowError(_("Choose at least one change to submit."))
-    wanted, added = parts.closure(base, draft, chosen)
+    # Everything chosen needs nothing more (and the closure would read the whole draft again).
+    wanted, added = (chosen, []) if len(set(chosen)) == len(found) else parts.closure(base, draft, chosen)
     if translator and (others := [by_id[item_id] for item_id in wanted if not parts.is_translation(by_id[item_id])]):
         raise WorkflowError(
             _(

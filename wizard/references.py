@@ -109,9 +109,11 @@ def reindex_wizard(wizard: Node) -> None:
 
 def referrers(node: Node) -> list[Node]:
     """The steps outside the node's subtree whose body or note refer to it or to a step below it."""
-    subtree = Node.objects.get_descendants(node, include_self=True)
-    found = Reference.objects.filter(target_uid__in=subtree.values("uid")).exclude(source__in=subtree.values("pk"))
-    return list(Node.objects.filter(pk__in=found.values("source")).order_by("path"))
+    # The subtree read first, on its own: as nested subqueries, PostgreSQL with a test database's empty statistics
+    # chose a plan that scanned the reference table once per step (minutes for a few hundred steps).
+    subtree = dict(Node.objects.get_descendants(node, include_self=True).values_list("pk", "uid"))
+    found = Reference.objects.filter(target_uid__in=list(subtree.values())).exclude(source__in=list(subtree))
+    return list(Node.objects.filter(pk__in=list(found.values_list("source", flat=True).distinct())).order_by("path"))
 
 
 def broken(wizard: Node) -> dict[str, list[str]]:
