@@ -123,7 +123,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             and request.user.has_perm("cms.publish_release"),
             "form": form,
             "preview_url": reverse("cms:preview", args=["fr", slug]),
-            "preview_change": change.pk,  # each changed step's page as submitted (admin/cms/diff.html)
+            "preview_change": change.pk,  # each changed step's page as submitted (_step_previews.html)
             "preview_languages": settings.WIZARD_LANGUAGES,
             "map_url": reverse("admin:wizard_node_map", args=[change.wizard_id]) + f"?change={change.pk}",
             "preview_link": request.build_absolute_uri(
