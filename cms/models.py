@@ -271,6 +271,9 @@ class ChangeRequest(models.Model):
     # is made again from them when another request goes live first (a rebase). Empty for requests made before.
     items = models.JSONField(default=list, blank=True)
     is_whole_draft = models.BooleanField(default=False, help_text=_("Every change of the draft was chosen."))
+    # What the request changes, counted at submission (cms.review.summary): the audit log's sentences read it
+    # instead of diffing two snapshots per line. Empty for requests made before it was kept.
+    counts = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]

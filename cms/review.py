@@ -101,11 +101,15 @@ def describe(counts: dict[str, Any]) -> str:
 
 
 def summaries(entries: Iterable[AuditEntry]) -> dict[int, str]:
-    """What each change request of `entries` changes, in a few words, by request id: one query for them all."""
+    """What each change request of `entries` changes, in a few words, by request id: one query for them all.
+
+    Read from the counts kept at submission; a request made before they were kept is diffed (two snapshots).
+    """
     ids = {entry.change_request_id for entry in entries if entry.change_request_id}
-    requests = ChangeRequest.objects.filter(pk__in=ids).select_related("base_release")
-    found = {}
-    for change in requests.only("snapshot", "base_release__snapshot"):
+    requests = ChangeRequest.objects.filter(pk__in=ids)
+    found = {pk: describe(counts) for pk, counts in requests.exclude(counts={}).values_list("pk", "counts")}
+    older = requests.filter(counts={}).select_related("base_release")
+    for change in older.only("snapshot", "base_release__snapshot"):
         base = change.base_release.snapshot if change.base_release else None
         found[change.pk] = describe(summary(releases.diff(base, change.snapshot)))
     return found

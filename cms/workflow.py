@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from reversion.models import Version
 
-from cms import audit, checks, parts, releases
+from cms import audit, checks, parts, releases, review
 from cms.actions import publishing
 from cms.errors import ActionError
 from cms.linkcheck import jobs
@@ -301,6 +301,12 @@ def submit(
         checks=checks.run(snapshot, base=base),
         items=kept,
         is_whole_draft=len(wanted) == len(found),
+        counts=review.summary(
+            {
+                "steps": [by_id[i] for i in wanted if by_id[i]["kind"] == "step"],
+                "links": [by_id[i] for i in wanted if by_id[i]["kind"] == "link"],
+            }
+        ),
     )
     # A waiting request whose every item the new one holds (newer versions of them, maybe) is superseded by it;
     # one made before requests had items held the whole draft, which only a request of the whole draft covers.
@@ -596,14 +602,25 @@ def withdrawn_requests(wizard: Node, *, live: Release | None, target: Release) -
     return list(published.order_by("release__number").values_list("pk", flat=True))
 
 
+# Past this many step versions saved since a moment, `_saved_since` stops looking for one of the wizard's: it says yes.
+RECENT_VERSIONS = 1000
+
+
 def _saved_since(wizard: Node, since: datetime) -> bool:
     """Whether anything may have changed the wizard's draft since `since`: a saved, moved or deleted step of it, or
-    any saved link target (every write of the admin, imports and actions leaves a revision or a deletion entry)."""
+    any saved link target (every write of the admin, imports and actions leaves a revision or a deletion entry).
+
+    Reads the step versions saved since (few, between two releases), not the wizard's tree: the cost follows the
+    edits, not the wizard's size. A step deleted since has no row to tell its wizard by: its deletion is audited.
+    """
     revisions = Version.objects.filter(revision__date_created__gt=since)
     if revisions.get_for_model(LinkTarget).exists():
         return True
-    tree = Node.objects.get_tree(wizard).values_list("pk", flat=True)
-    if revisions.get_for_model(Node).filter(object_id__in=[str(pk) for pk in tree]).exists():
+    saved = list(revisions.get_for_model(Node).values_list("object_id", flat=True)[: RECENT_VERSIONS + 1])
+    if len(saved) > RECENT_VERSIONS:
+        return True
+    steps = Node.objects.filter(pk__in=[int(pk) for pk in set(saved) if pk.isdigit()], path__startswith=wizard.path)
+    if steps.exists():
         return True
     if AuditEntry.objects.filter(wizard=wizard, action__in=WRITES, at__gt=since).exists():
         return True  # a step deleted through an action: audited, with no version
@@ -625,24 +642,31 @@ def has_draft_changes(wizard: Node, live: Release | None) -> bool:
     return releases.content_hash(releases.freeze(wizard)) != live.content_hash
 
 
-def draft_changed_since(change: ChangeRequest) -> bool:
-    """Whether the wizard's draft differs from what `change` froze: read only if something was saved since.
+def _edited_since(wizard: Node, live: Release | None) -> bool:
+    return live is None or _saved_since(wizard, live.published_at - timedelta(minutes=1))
 
-    A save that raced the submission may go unseen here; approval compares the draft's hash and refuses it.
+
+def draft_changed_since(change: ChangeRequest) -> bool:
+    """Whether the wizard's draft was edited since `change` was submitted (those edits are not part of it).
+
+    Said from the history, without reading the draft: a request holds some of the draft's changes, so comparing
+    the two would say little, and reading a draft of thousands of steps costs more than the review page may.
     """
-    if not _saved_since(change.wizard, change.submitted_at):
-        return False
-    return releases.content_hash(releases.freeze(change.wizard)) != change.content_hash
+    return _saved_since(change.wizard, change.submitted_at)
 
 
 def wizard_states(*, drafts: bool = True) -> list[dict[str, Any]]:
-    """Each wizard with its live release, whether its draft differs, and what waits for review.
+    """Each wizard with its live release, whether its draft was edited since, and what waits for review.
 
-    Without `drafts`, only the wizards with nothing pending say whether their draft differs (None for the others).
+    "Edited" is read from the history, never from the draft itself (`has_draft_changes` would freeze every edited
+    wizard's draft: a tenth of a second or more for a large one). Without `drafts`, only the wizards with nothing
+    pending say it (None for the others).
     """
     states = []
     pending = ChangeRequest.objects.filter(status__in=ChangeRequest.PENDING).select_related("author")
-    pointers = {pointer.wizard_id: pointer.release for pointer in LiveRelease.objects.select_related("release")}
+    # The live releases' numbers, hashes and dates; not their snapshots (megabytes each for a large wizard).
+    pointers = LiveRelease.objects.select_related("release").defer("release__snapshot")
+    pointers = {pointer.wizard_id: pointer.release for pointer in pointers}
     for wizard in Node.objects.wizards():
         live = pointers.get(wizard.pk)
         waiting = [change for change in pending if change.wizard_id == wizard.pk]
@@ -650,7 +674,7 @@ def wizard_states(*, drafts: bool = True) -> list[dict[str, Any]]:
             {
                 "wizard": wizard,
                 "live": live,
-                "has_draft_changes": has_draft_changes(wizard, live) if drafts or not waiting else None,
+                "has_draft_changes": _edited_since(wizard, live) if drafts or not waiting else None,
                 "pending": waiting,
             }
         )

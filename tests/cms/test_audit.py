@@ -1,8 +1,8 @@
 from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 
-from cms import audit
-from cms.models import AuditEntry
+from cms import audit, review
+from cms.models import AuditEntry, ChangeRequest
 
 
 def test_an_entry_keeps_who_did_what_to_which_wizard(wizard, editor):
@@ -30,3 +30,18 @@ def test_notifications_wait_for_the_commit(change, reviewer, django_capture_on_c
     [send] = callbacks
     send()
     assert [message.to for message in mail.outbox] == [[reviewer.email]]
+
+
+def test_a_requests_sentence_reads_the_counts_kept_at_submission(change):
+    assert change.counts["steps"] >= 1
+    entries = list(AuditEntry.objects.filter(change_request=change))
+    assert review.summaries(entries)[change.pk] == review.describe(change.counts)
+    # What the audit log says comes from the counts, not from diffing the request's snapshot again.
+    ChangeRequest.objects.filter(pk=change.pk).update(counts={**change.counts, "steps": 7, "changed": 7})
+    assert review.summaries(entries)[change.pk].startswith("7 steps changed (7 edited")
+
+
+def test_a_request_without_counts_is_diffed(change):
+    ChangeRequest.objects.filter(pk=change.pk).update(counts={})
+    entries = list(AuditEntry.objects.filter(change_request=change))
+    assert review.summaries(entries)[change.pk] == review.describe(change.counts)

@@ -577,6 +577,17 @@ def test_a_save_since_the_release_is_compared_with_it_exactly(live_wizard, edito
     assert workflow.has_draft_changes(live_wizard, live) is False
 
 
+def test_a_save_in_another_wizard_is_not_a_save_of_this_one(live_wizard, editor, django_assert_max_num_queries):
+    Revision.objects.update(date_created=timezone.now() - timedelta(hours=1))
+    live = releases.live_release(live_wizard)
+    other = factories.make_wizard(slug="other")
+    factories.edit(other, "contact", editor, title_fr="Ailleurs")
+    with django_assert_max_num_queries(6):  # the versions saved since, never the wizard's tree
+        assert workflow._edited_since(live_wizard, live) is False
+    factories.edit(live_wizard, "contact", editor, title_fr="Ici")
+    assert workflow._edited_since(live_wizard, live) is True
+
+
 # Requests in parts -----------------------------------------------------------------------------------------------
 
 

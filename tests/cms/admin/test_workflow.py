@@ -33,7 +33,7 @@ def test_an_editor_submits_a_wizard_from_the_submit_page(client, editor, live_wi
     client.force_login(editor)
     page = client.get(reverse("admin:cms_changerequest_submit"))
     assert page.status_code == 200
-    assert "changed since the live release" in page.content.decode()
+    assert "edited since the live release" in page.content.decode()
     response = client.post(
         reverse("admin:cms_changerequest_submit"), {"wizard": live_wizard.pk, "note": "Titre"}, follow=True
     )
