@@ -92,7 +92,7 @@ class StepTreeMixin:
     def media(self) -> forms.Media:
         # On every page of the step admin, translators' forms included: the repairs of what axe-core finds in
         # modeltranslation's language tabs and switch (static/cms/form-a11y.js).
-        return super().media + forms.Media(js=["cms/form-a11y.js"], css={"all": ["cms/form-a11y.css"]})
+        return super().media + forms.Media(js=["cms/form-a11y.js"])
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type:
         return StepTreeChangeList

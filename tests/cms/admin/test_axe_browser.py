@@ -31,6 +31,10 @@ PAGES: list[tuple[str, Callable[[Node], str]]] = [
     ("step change form", lambda wizard: f"wizard/node/{_step(wizard, 'profiles/user').pk}/change/"),
     ("step add form, add here", lambda wizard: f"wizard/node/add/?treebeard_ref_node={wizard.pk}"),
     ("wizard map", lambda wizard: f"wizard/node/{wizard.pk}/map/"),
+    ("admin home, what waits for me", lambda wizard: ""),
+    ("submit page of one wizard", lambda wizard: f"cms/changerequest/submit/?wizard={wizard.pk}"),
+    ("discard confirmation", lambda wizard: f"wizard/node/{_step(wizard, 'contact').pk}/discard/"),
+    ("reset confirmation", lambda wizard: f"wizard/node/{wizard.pk}/reset/"),
 ]
 
 
@@ -38,7 +42,9 @@ PAGES: list[tuple[str, Callable[[Node], str]]] = [
 def seed(transactional_db) -> Node:
     wizard = exchange.load(exchange.read((ROOT / "fixtures" / "egov-roles.yaml").read_bytes()))
     translations.record_changed(wizard)
-    factories.make_user("editor", superuser=True)
+    editor = factories.make_user("editor", superuser=True)
+    factories.publish(wizard)  # live, then one step edited: something to submit, discard or reset
+    factories.edit(wizard, "contact", editor, title_nl="Contact opnemen")
     return wizard
 
 
