@@ -12,7 +12,7 @@ Inside these functions a `node:` reference names its step by uid, not by path: a
 right step whether or not that step's move or rename is chosen too, and paths are written back at the end.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -44,7 +44,7 @@ def _flatten(snapshot: dict[str, Any] | None, flat: Flat | None = None) -> Flat:
     }
 
 
-def _own_entry(flat: Flat) -> Any:
+def _own_entry(flat: Flat) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """entry → its own fields as these functions read them (no children, `node:` references by uid), for the
     entries of `flat` (releases.flatten)."""
     # path → uid, built once: refs.to_uids would invert the whole map again for each text.
