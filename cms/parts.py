@@ -12,7 +12,7 @@ Inside these functions a `node:` reference names its step by uid, not by path: a
 right step whether or not that step's move or rename is chosen too, and paths are written back at the end.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -31,23 +31,36 @@ class PartsError(ValueError):
     """Chosen items that cannot be laid over a snapshot (a parent that is not there, say)."""
 
 
-def _flatten(snapshot: dict[str, Any] | None) -> Flat:
-    """Each step by uid: its own fields (no children, references by uid), parent uid, path and children's uids."""
-    found: Flat = {}
-    if not snapshot:
-        return found
-    for step in exchange.walk(snapshot["wizard"]):
-        entry = {name: value for name, value in step.entry.items() if name != "children"}
-        uid = entry["uid"]
-        parent = step.parent.entry["uid"] if step.parent else None
-        found[uid] = {"entry": entry, "parent": parent, "path": step.step_path, "children": []}
-        if parent is not None:
-            found[parent]["children"].append(uid)
+def _flatten(snapshot: dict[str, Any] | None, flat: Flat | None = None) -> Flat:
+    """Each step by uid: its own fields (no children, references by uid), parent uid, path and children's uids.
+
+    `flat` is releases.flatten(snapshot) when the caller has it already.
+    """
+    flat = releases.flatten(snapshot) if flat is None else flat
+    own = _own_entry(flat)
+    return {
+        uid: {"entry": own(step["entry"]), "parent": step["parent"], "path": step["path"], "children": _children(step)}
+        for uid, step in flat.items()
+    }
+
+
+def _own_entry(flat: Flat) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """entry → its own fields as these functions read them (no children, `node:` references by uid), for the
+    entries of `flat` (releases.flatten)."""
     # path → uid, built once: refs.to_uids would invert the whole map again for each text.
-    uids = {step["path"]: uid for uid, step in found.items() if step["parent"] is not None}
-    for step in found.values():
-        step["entry"] = _texts(step["entry"], lambda text: refs.to_paths(text, uids))
-    return found
+    uids = {step["path"]: uid for uid, step in flat.items() if step["parent"] is not None}
+
+    def own(entry: dict[str, Any]) -> dict[str, Any]:
+        fields = {name: value for name, value in entry.items() if name != "children"}
+        return _texts(fields, lambda text: refs.to_paths(text, uids))
+
+    return own
+
+
+def _children(step: dict[str, Any]) -> list[str]:
+    """The uids of the children of a step of releases.flatten, in order (what walk() counts as children)."""
+    children = step["entry"].get("children")
+    return [child["uid"] for child in children if isinstance(child, dict)] if isinstance(children, list) else []
 
 
 def _texts(entry: dict[str, Any], convert: Any) -> dict[str, Any]:
@@ -80,27 +93,36 @@ def _refers_to(entry: dict[str, Any]) -> tuple[set[str], set[str]]:
 # The items ------------------------------------------------------------------------------------------------------
 
 
-def items(base: dict[str, Any] | None, draft: dict[str, Any]) -> list[dict[str, Any]]:
+def items(
+    base: dict[str, Any] | None,
+    draft: dict[str, Any],
+    *,
+    flattened: tuple[Flat, Flat] | None = None,
+) -> list[dict[str, Any]]:
     """Every step and link target that differs between `base` (the live release) and `draft`, in tree order.
 
     Each item: `id`, `kind` ("step" or "link"), `change` ("added", "removed", "changed"), `path` or `key`, `title`,
     `moved`, `reordered`, `fields` (releases.diff's field changes), `summary` (one line) and `content`: what the
-    draft holds for it, enough to lay it over any release again (see `compose`).
+    draft holds for it, enough to lay it over any release again (see `compose`). `flattened` is
+    (releases.flatten(base), releases.flatten(draft)) when the caller has them already.
     """
-    changes = releases.diff(base, draft)
-    before, after = _flatten(base), _flatten(draft)
+    before, after = flattened or (releases.flatten(base), releases.flatten(draft))
+    changes = releases.diff(base, draft, flattened=(before, after))
+    # Only the changed steps' entries are read: a one-field change of a large wizard converts a few texts.
+    own_before, own_after = _own_entry(before), _own_entry(after)
     draft_links = _links(draft)
     found = []
     for step in changes["steps"]:
         uid = step["uid"]
         now, then = after.get(uid), before.get(uid)
-        if now and then and not (step["moved"] or step["reordered"]) and now["entry"] == then["entry"]:
+        entry = own_after(now["entry"]) if now else None
+        if now and then and not (step["moved"] or step["reordered"]) and entry == own_before(then["entry"]):
             continue  # only the path of a step its text names changed: the same reference, not a change
         content: dict[str, Any] = {"entry": None, "parent": None, "siblings": []}
         if now is not None:
             parent = now["parent"]
-            siblings = after[parent]["children"] if parent is not None else []
-            content = {"entry": now["entry"], "parent": parent, "siblings": list(siblings)}
+            siblings = _children(after[parent]) if parent is not None else []
+            content = {"entry": entry, "parent": parent, "siblings": siblings}
         old_parent = then["parent"] if then else None
         found.append(
             {
@@ -159,7 +181,11 @@ def is_translation(item: dict[str, Any]) -> bool:
 
 
 def closure(
-    base: dict[str, Any] | None, draft: dict[str, Any], chosen: Iterable[str]
+    base: dict[str, Any] | None,
+    draft: dict[str, Any],
+    chosen: Iterable[str],
+    *,
+    flattened: tuple[Flat, Flat] | None = None,
 ) -> tuple[list[str], list[dict[str, str]]]:
     """The chosen item ids and every item they cannot stand without, and for each added item why (`id`, `reason`).
 
@@ -168,9 +194,12 @@ def closure(
     - a moved or reordered step needs the other reordered steps under its parent: their order is one thing;
     - a deleted step needs its children's deletion or move, and the changes of the steps whose texts referred to it;
     - a removed link target needs the changes of the steps whose texts referred to it.
+
+    `flattened` is (releases.flatten(base), releases.flatten(draft)) when the caller has them already.
     """
-    by_id = {item["id"]: item for item in items(base, draft)}
-    before, after = _flatten(base), _flatten(draft)
+    flattened = flattened or (releases.flatten(base), releases.flatten(draft))
+    by_id = {item["id"]: item for item in items(base, draft, flattened=flattened)}
+    before, after = _flatten(base, flattened[0]), _flatten(draft, flattened[1])
     base_links = _links(base)
     wanted = [item_id for item_id in chosen if item_id in by_id]
     kept = set(wanted)

@@ -93,16 +93,26 @@ def live_release(wizard: Node) -> Release | None:
 
 
 def flatten(snapshot: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    """Each step of a snapshot by uid: its entry, step path, parent's uid and place among its siblings."""
+    """Each step of a snapshot by uid, in tree order: its entry, step path, parent's uid and place among its siblings.
+
+    The order and paths are exchange.walk's; a plain loop over the entries, as every page that compares two
+    snapshots flattens both (5,000 steps: a few milliseconds).
+    """
     found: dict[str, dict[str, Any]] = {}
-    for step in exchange.walk(snapshot["wizard"]) if snapshot else []:
-        # walk() appends each step to its parent's children as it goes: its place is the count so far.
-        found[step.entry["uid"]] = {
-            "entry": step.entry,
-            "path": step.step_path,
-            "parent": step.parent.entry["uid"] if step.parent else None,
-            "index": len(step.parent.children) - 1 if step.parent else 0,
-        }
+    if not snapshot:
+        return found
+    pending: list[tuple[dict[str, Any], str | None, str, int]] = [(snapshot["wizard"], None, "", 0)]
+    while pending:
+        entry, parent, path, index = pending.pop()
+        found[entry["uid"]] = {"entry": entry, "path": path, "parent": parent, "index": index}
+        children = entry.get("children")
+        if isinstance(children, list):  # as walk(): anything but a list of mappings is check()'s to report
+            steps = [child for child in children if isinstance(child, dict)]
+            uid = entry["uid"]
+            for place in range(len(steps) - 1, -1, -1):
+                child = steps[place]
+                slug = child.get("slug") if isinstance(child.get("slug"), str) else "?"
+                pending.append((child, uid, f"{path}/{slug}" if path else slug, place))
     return found
 
 

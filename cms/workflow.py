@@ -148,8 +148,19 @@ def _may_submit(author: AbstractBaseUser) -> bool:
 
 def draft_items(wizard: Node, live: Release | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The wizard's draft and every step and link target in which it differs from `live` (cms.parts.items)."""
+    draft, _flattened, found = draft_changes(wizard, live)
+    return draft, found
+
+
+def draft_changes(
+    wizard: Node, live: Release | None = None
+) -> tuple[dict[str, Any], tuple[parts.Flat, parts.Flat], list[dict[str, Any]]]:
+    """`draft_items`, with (releases.flatten(live snapshot), releases.flatten(draft)) between them: a page that shows
+    the items and a summary of the same change (cms.review.summarise) flattens each snapshot once."""
     draft = releases.freeze(wizard)
-    return draft, parts.items(live.snapshot if live else None, draft)
+    base = live.snapshot if live else None
+    flattened = (releases.flatten(base), releases.flatten(draft))
+    return draft, flattened, parts.items(base, draft, flattened=flattened)
 
 
 def item_authors(wizard: Node, live: Release | None, found: list[dict[str, Any]]) -> dict[str, list[str]]:
@@ -246,7 +257,7 @@ def submit(
     wizard = _lock_wizard(wizard)
     live = _live(wizard)
     base = live.snapshot if live else None
-    draft, found = draft_items(wizard, live)
+    draft, flattened, found = draft_changes(wizard, live)
     by_id = {item["id"]: item for item in found}
     if not found:
         raise WorkflowError(
@@ -266,7 +277,9 @@ def submit(
     if not chosen:
         raise WorkflowError(_("Choose at least one change to submit."))
     # Everything chosen needs nothing more (and the closure would read the whole draft again).
-    wanted, added = (chosen, []) if len(set(chosen)) == len(found) else parts.closure(base, draft, chosen)
+    wanted, added = (
+        (chosen, []) if len(set(chosen)) == len(found) else parts.closure(base, draft, chosen, flattened=flattened)
+    )
     if translator and (others := [by_id[item_id] for item_id in wanted if not parts.is_translation(by_id[item_id])]):
         raise WorkflowError(
             _(

@@ -8,7 +8,7 @@ import difflib
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from urllib.parse import urlsplit
 
 import nh3
@@ -52,7 +52,9 @@ class Reference:
     href: str
     text: str
 
-    @property
+    # Computed once per reference: the parsed references of a text are kept (_parse_links), and reading a wizard
+    # asks each for its kind and target several times.
+    @cached_property
     def kind(self) -> str:
         """ "link", "node", "url" (a safe external URL written in full) or "unsafe"."""
         if self.href.startswith(LINK_SCHEME):
@@ -61,7 +63,7 @@ class Reference:
             return "node"
         return "url" if urlsplit(self.href).scheme.lower() in SAFE_SCHEMES else "unsafe"
 
-    @property
+    @cached_property
     def target(self) -> str:
         """The key, the step path or the URL."""
         kind = self.kind

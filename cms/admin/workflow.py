@@ -231,7 +231,9 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             live = choice["live"]
             context.update(
                 choice=choice,
-                summary=review.summarise(live.snapshot if live else None, choice.pop("draft")),
+                summary=review.summarise(
+                    live.snapshot if live else None, choice.pop("draft"), flattened=choice.pop("flattened")
+                ),
                 summary_wizard=wizard,
             )
         return TemplateResponse(request, "admin/cms/changerequest/submit.html", context)
@@ -242,7 +244,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
     ) -> dict[str, Any]:
         """The items of the wizard's draft with who changed them, and which boxes are ticked (all, by default)."""
         live = releases.live_release(wizard)
-        draft, found = workflow.draft_items(wizard, live)
+        draft, flattened, found = workflow.draft_changes(wizard, live)
         authors = workflow.item_authors(wizard, live, found)
         translator = not request.user.has_perm("cms.add_changerequest")
         reasons = {entry["id"]: entry["reason"] for entry in added}
@@ -260,4 +262,11 @@ class ChangeRequestAdmin(admin.ModelAdmin):
                 }
             )
         added_rows = [row for row in rows if row["reason"]]
-        return {"wizard": wizard, "live": live, "draft": draft, "items": rows, "added": added_rows}
+        return {
+            "wizard": wizard,
+            "live": live,
+            "draft": draft,
+            "flattened": flattened,
+            "items": rows,
+            "added": added_rows,
+        }

@@ -163,3 +163,21 @@ def test_a_wizard_cannot_go_live_at_an_address_another_live_wizard_still_has(liv
     with pytest.raises(releases.SlugTaken, match="“demo” still belongs to another live wizard"):
         releases.make_live(releases.create(newcomer, user=None))
     assert LiveRelease.objects.get(slug="demo").wizard == live_wizard
+
+
+def test_flatten_gives_each_step_its_path_parent_and_place_in_tree_order(wizard):
+    document = snapshot(wizard)
+    find(document["wizard"], "profiles")["children"].insert(1, "not a step")  # check()'s to report; not counted
+    walked = list(exchange.walk(document["wizard"]))
+    flat = releases.flatten(document)
+    assert list(flat) == [step.entry["uid"] for step in walked]
+    for step in walked:
+        place = step.parent.children.index(step) if step.parent else 0
+        parent = step.parent.entry["uid"] if step.parent else None
+        assert flat[step.entry["uid"]] == {
+            "entry": step.entry,
+            "path": step.step_path,
+            "parent": parent,
+            "index": place,
+        }
+    assert releases.flatten(None) == {}

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -502,3 +503,13 @@ def test_the_submit_pages_summary_costs_the_same_in_a_ten_times_larger_wizard(cl
     large_queries, large_size = cost(client, url)
     assert large_queries == small_queries
     assert large_size < small_size * 1.1
+
+
+def test_the_submit_page_of_a_wizard_flattens_each_snapshot_once(client, editor, live_wizard):
+    factories.edit(live_wizard, "contact", editor, title_nl="Contact opnemen")
+    client.force_login(editor)
+    with mock.patch.object(releases, "flatten", wraps=releases.flatten) as flatten:
+        page = client.get(reverse("admin:cms_changerequest_submit"), {"wizard": live_wizard.pk})
+    assert [item["path"] for item in page.context["choice"]["items"]] == ["contact"]
+    assert [step["path"] for step in page.context["summary"]["steps"]] == ["contact"]
+    assert flatten.call_count == 2  # the live release's and the draft's, for the items and the summary alike
