@@ -118,6 +118,8 @@ def test_clicks_for_common_tasks(browser: Browser, live_server, seed):
     expect(reviewer.page.locator(".messagelist")).to_contain_text("Approved and published")
     counts["submit it"], counts["review and approve it"] = editor.count, reviewer.count
 
+    for person in (editor, reviewer):
+        person.page.context.close()
     assert "profiles/user/nouvelle-tache-fr" in wizard_step_paths(seed)
     print(counts)  # noqa: T201 (the figures of docs/editors.md, with -s)
     assert counts == {
