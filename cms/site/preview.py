@@ -1,5 +1,7 @@
 """The draft preview: a wizard's current draft shown as the public site shows it, to staff or with a signed link."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
@@ -52,6 +54,20 @@ def step_url(lang: str, slug: str, path: str, token: str) -> str:
     return f"{url}?token={token}" if token else url
 
 
+def _snapshot_step(
+    request: HttpRequest, frozen: LiveWizard, lang: str, path: str, step_url: Callable[[str, str], str]
+) -> HttpResponse:
+    """One step of a frozen snapshot (a release's, a request's), as the public would see it: never cached, never
+    indexed, its links kept inside the same preview (`step_url(lang, path)`)."""
+    path = path.strip("/")
+    if path not in frozen.steps:
+        raise Http404
+    response = render_step(request, frozen, lang, path, preview=True, link_to=step_url)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 def release_preview(request: HttpRequest, pk: int, lang: str, path: str = "") -> HttpResponse:
     """One step of any release (live, earlier or never live), as the public saw or would see it; staff only."""
     if not (request.user.is_active and request.user.is_staff):
@@ -62,15 +78,7 @@ def release_preview(request: HttpRequest, pk: int, lang: str, path: str = "") ->
     frozen = LiveWizard.from_snapshot(
         release.snapshot, release_id=release.pk, number=release.number, at=release.published_at
     )
-    path = path.strip("/")
-    if path not in frozen.steps:
-        raise Http404
-    response = render_step(
-        request, frozen, lang, path, preview=True, link_to=lambda code, target: release_step_url(pk, code, target)
-    )
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return _snapshot_step(request, frozen, lang, path, lambda code, target: release_step_url(pk, code, target))
 
 
 def release_step_url(pk: int, lang: str, path: str) -> str:
@@ -91,15 +99,7 @@ def change_preview(request: HttpRequest, pk: int, lang: str, path: str = "") -> 
         raise Http404
     change = get_object_or_404(ChangeRequest.objects.only("snapshot", "submitted_at"), pk=pk)
     frozen = LiveWizard.from_snapshot(change.snapshot, release_id=0, number=0, at=change.submitted_at)
-    path = path.strip("/")
-    if path not in frozen.steps:
-        raise Http404
-    response = render_step(
-        request, frozen, lang, path, preview=True, link_to=lambda code, target: change_step_url(pk, code, target)
-    )
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return _snapshot_step(request, frozen, lang, path, lambda code, target: change_step_url(pk, code, target))
 
 
 def change_step_url(pk: int, lang: str, path: str) -> str:

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests import factories
+from tests.cms.admin.test_workflow_browser import log_in
 from wizard import exchange, translations
 from wizard.models import Node, wizard_step_paths
 
@@ -54,11 +55,7 @@ def test_axe_finds_no_violation(browser: Browser, live_server, seed, name, addre
     # bypass_csp lets axe-core in despite the admin's strict Content-Security-Policy.
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", "a-long-test-password")
-    page.click("input[type=submit]")
-    expect(page.locator("#site-name")).to_be_visible()
+    log_in(page, live_server.url)
     page.goto(f"{live_server.url}/admin/{address(seed)}")
     if page.locator("#result_list a.treebeard-collapse").count():
         page.locator("#result_list a.treebeard-collapse").first.click()  # the tree, a branch open

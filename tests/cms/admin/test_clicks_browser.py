@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests import factories
+from tests.cms.admin.test_workflow_browser import log_in
 from wizard import exchange, translations
 from wizard.models import Node, wizard_step_paths
 
@@ -50,12 +51,7 @@ def seed(roles) -> Node:
 
 def logged_in(browser: Browser, base: str, username: str) -> Clicks:
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(f"{base}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "a-long-test-password")
-    page.click("input[type=submit]")
-    expect(page.locator("#user-tools")).to_contain_text(username)
-    return Clicks(page)
+    return Clicks(log_in(page, base, username))  # the login's clicks are not counted
 
 
 def row(page: Page, path: str) -> Locator:

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests import factories
+from tests.cms.admin.test_workflow_browser import log_in
 from wizard.models import Node, wizard_step_paths
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,15 +21,6 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 OURS = [".step-tools", "dialog.reference-chooser", ".markdown-tools", ".reference-problems"]
 AXE_CONTEXT = "{include: [" + ", ".join(f"['{selector}']" for selector in OURS) + "]}"
 AXE_RUN = f"axe.run({AXE_CONTEXT}, {{runOnly: {{type: 'tag', values: {AXE_TAGS}}}}})"
-
-
-def log_in(page: Page, base: str) -> Page:
-    page.goto(f"{base}/admin/login/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", "a-long-test-password")
-    page.click("input[type=submit]")
-    expect(page.locator("#site-name")).to_be_visible()
-    return page
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests import factories
+from tests.cms.admin.test_workflow_browser import log_in
 from wizard import exchange, translations
 from wizard.models import Node, wizard_step_paths
 
@@ -27,15 +28,6 @@ def seed(transactional_db) -> Node:
     factories.edit(wizard, UNTRANSLATED, title_de="")
     factories.make_user("editor", superuser=True)
     return wizard
-
-
-def log_in(page: Page, base: str) -> Page:
-    page.goto(f"{base}/admin/login/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", "a-long-test-password")
-    page.click("input[type=submit]")
-    expect(page.locator("#site-name")).to_be_visible()
-    return page
 
 
 @pytest.fixture

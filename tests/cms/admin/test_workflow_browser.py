@@ -27,12 +27,14 @@ def check_accessibility(page: Page) -> None:
     assert not problems, page.url + "\n" + "\n".join(problems)
 
 
-def log_in(page: Page, base: str, username: str) -> None:
+def log_in(page: Page, base: str, username: str = "editor") -> Page:
+    """`page` logged in to the admin as `username` (every browser test's users share one password)."""
     page.goto(f"{base}/admin/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
     expect(page.locator("#user-tools")).to_contain_text(username)
+    return page
 
 
 @pytest.fixture
