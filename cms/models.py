@@ -27,6 +27,15 @@ class Release(models.Model):
     )
     published_at = models.DateTimeField(default=timezone.now)
     note = models.TextField(_("why"), blank=True)
+    # cms.releases.differs_since: the draft differs from this snapshot only in steps and link targets saved since.
+    draft_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "The wizard's draft differs from this release only by what was saved since. Empty for the releases "
+            "made before this was kept: their publication time."
+        ),
+    )
 
     class Meta:
         ordering = ["wizard", "-number"]

@@ -24,7 +24,7 @@ from wizard import references as refs
 from wizard.models import MARKDOWN_FIELDS, NODE_TEXT_FIELDS
 
 SOURCE_LANGUAGE = settings.LANGUAGE_CODE  # French: what translators translate from
-Flat = dict[str, dict[str, Any]]
+Flat = releases.Flat
 
 
 class PartsError(ValueError):
@@ -97,17 +97,17 @@ def items(
     base: dict[str, Any] | None,
     draft: dict[str, Any],
     *,
-    flattened: tuple[Flat, Flat] | None = None,
+    compared: releases.Comparison | None = None,
 ) -> list[dict[str, Any]]:
     """Every step and link target that differs between `base` (the live release) and `draft`, in tree order.
 
     Each item: `id`, `kind` ("step" or "link"), `change` ("added", "removed", "changed"), `path` or `key`, `title`,
     `moved`, `reordered`, `fields` (releases.diff's field changes), `summary` (one line) and `content`: what the
-    draft holds for it, enough to lay it over any release again (see `compose`). `flattened` is
-    (releases.flatten(base), releases.flatten(draft)) when the caller has them already.
+    draft holds for it, enough to lay it over any release again (see `compose`). `compared` is
+    releases.Comparison(base, draft) when the caller has it already.
     """
-    before, after = flattened or (releases.flatten(base), releases.flatten(draft))
-    changes = releases.diff(base, draft, flattened=(before, after))
+    compared = compared or releases.Comparison(base, draft)
+    before, after, changes = compared.before, compared.after, compared.changes
     # Only the changed steps' entries are read: a one-field change of a large wizard converts a few texts.
     own_before, own_after = _own_entry(before), _own_entry(after)
     draft_links = _links(draft)
@@ -185,7 +185,7 @@ def closure(
     draft: dict[str, Any],
     chosen: Iterable[str],
     *,
-    flattened: tuple[Flat, Flat] | None = None,
+    compared: releases.Comparison | None = None,
 ) -> tuple[list[str], list[dict[str, str]]]:
     """The chosen item ids and every item they cannot stand without, and for each added item why (`id`, `reason`).
 
@@ -195,11 +195,11 @@ def closure(
     - a deleted step needs its children's deletion or move, and the changes of the steps whose texts referred to it;
     - a removed link target needs the changes of the steps whose texts referred to it.
 
-    `flattened` is (releases.flatten(base), releases.flatten(draft)) when the caller has them already.
+    `compared` is releases.Comparison(base, draft) when the caller has it already.
     """
-    flattened = flattened or (releases.flatten(base), releases.flatten(draft))
-    by_id = {item["id"]: item for item in items(base, draft, flattened=flattened)}
-    before, after = _flatten(base, flattened[0]), _flatten(draft, flattened[1])
+    compared = compared or releases.Comparison(base, draft)
+    by_id = {item["id"]: item for item in items(base, draft, compared=compared)}
+    before, after = _flatten(base, compared.before), _flatten(draft, compared.after)
     base_links = _links(base)
     wanted = [item_id for item_id in chosen if item_id in by_id]
     kept = set(wanted)

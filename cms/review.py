@@ -247,7 +247,7 @@ def summarise(
     *,
     limit: int = SUMMARY_STEPS,
     link_limit: int = SUMMARY_LINKS,
-    flattened: tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]] | None = None,
+    compared: releases.Comparison | None = None,
 ) -> dict[str, Any]:
     """What changes from `old` (the live release's snapshot, None for a first release) to `new`, for people.
 
@@ -255,11 +255,11 @@ def summarise(
     added (with its place among its siblings), removed, moved (old and new place) or reordered (its siblings
     before and after), its texts per language with the words that changed marked and the Markdown rendered as the
     public will read it; the link targets that changed, URL by URL. The first `limit` steps and `link_limit` link
-    targets are shown in full, the others counted. `flattened` is (releases.flatten(old), releases.flatten(new))
-    when the caller has them already.
+    targets are shown in full, the others counted. `compared` is releases.Comparison(old, new) when the caller has
+    it already.
     """
-    before, after = flattened or (releases.flatten(old), releases.flatten(new))
-    changes = releases.diff(old, new, flattened=(before, after))
+    compared = compared or releases.Comparison(old, new)
+    before, after, changes = compared.before, compared.after, compared.changes
     renderers = {"old": _Renderer(old, before), "new": _Renderer(new, after)}
     order = {lang: index for index, lang in enumerate(["", *settings.WIZARD_LANGUAGES])}
     rich = set(MARKDOWN_FIELDS)

@@ -6,7 +6,7 @@ Whatever the rules refuse raises `WorkflowError`, whose message says why and wha
 """
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.contrib.admin.models import DELETION, LogEntry
@@ -148,19 +148,23 @@ def _may_submit(author: AbstractBaseUser) -> bool:
 
 def draft_items(wizard: Node, live: Release | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The wizard's draft and every step and link target in which it differs from `live` (cms.parts.items)."""
-    draft, _flattened, found = draft_changes(wizard, live)
-    return draft, found
+    compared, found = draft_changes(wizard, live)
+    return compared.new, found
 
 
 def draft_changes(
-    wizard: Node, live: Release | None = None
-) -> tuple[dict[str, Any], tuple[parts.Flat, parts.Flat], list[dict[str, Any]]]:
-    """`draft_items`, with (releases.flatten(live snapshot), releases.flatten(draft)) between them: a page that shows
-    the items and a summary of the same change (cms.review.summarise) flattens each snapshot once."""
-    draft = releases.freeze(wizard)
+    wizard: Node, live: Release | None = None, *, stored: bool = False
+) -> tuple[releases.Comparison, list[dict[str, Any]]]:
+    """`draft_items`, with the comparison of the live release's snapshot and the draft (its `new`): a page that
+    shows the items and a summary of the same change (cms.review.summarise) compares them once.
+
+    The draft is read as pages read it (releases.draft: only the steps saved since `live` in full), or, when what
+    is made of it is `stored`, frozen whole."""
     base = live.snapshot if live else None
-    flattened = (releases.flatten(base), releases.flatten(draft))
-    return draft, flattened, parts.items(base, draft, flattened=flattened)
+    before = releases.flatten(base)
+    draft = releases.freeze(wizard) if stored else releases.draft(wizard, live, flat=before)
+    compared = releases.Comparison(base, draft, before=before)
+    return compared, parts.items(base, draft, compared=compared)
 
 
 def item_authors(wizard: Node, live: Release | None, found: list[dict[str, Any]]) -> dict[str, list[str]]:
@@ -172,10 +176,8 @@ def item_authors(wizard: Node, live: Release | None, found: list[dict[str, Any]]
     the wizard's size.
     """
     since = live.published_at if live else None
-    wanted = {item["uid"] for item in found if item["kind"] == "step"}
-    uids = {
-        str(pk): str(uid) for pk, uid in Node.objects.get_tree(wizard).values_list("pk", "uid") if str(uid) in wanted
-    }
+    wanted = [item["uid"] for item in found if item["kind"] == "step"]
+    uids = {str(pk): str(uid) for pk, uid in Node.objects.filter(uid__in=wanted).values_list("pk", "uid")}
     keys = {item["key"] for item in found if item["kind"] == "link"}
     targets = {str(pk): key for pk, key in LinkTarget.objects.filter(key__in=keys).values_list("pk", "key")}
     saves: list[tuple[str, str, datetime]] = []  # (item id, username, when), oldest first
@@ -236,7 +238,7 @@ def unsubmitted(wizard: Node, live: Release | None) -> tuple[list[dict[str, Any]
 def needed(wizard: Node, chosen: Iterable[str]) -> tuple[list[str], list[dict[str, str]]]:
     """What submitting `chosen` items would hold: the items with their closure, and why each one was added."""
     live = releases.live_release(wizard)
-    draft = releases.freeze(wizard)
+    draft = releases.draft(wizard, live)
     return parts.closure(live.snapshot if live else None, draft, chosen)
 
 
@@ -257,7 +259,8 @@ def submit(
     wizard = _lock_wizard(wizard)
     live = _live(wizard)
     base = live.snapshot if live else None
-    draft, flattened, found = draft_changes(wizard, live)
+    compared, found = draft_changes(wizard, live, stored=True)
+    draft = compared.new
     by_id = {item["id"]: item for item in found}
     if not found:
         raise WorkflowError(
@@ -278,7 +281,7 @@ def submit(
         raise WorkflowError(_("Choose at least one change to submit."))
     # Everything chosen needs nothing more (and the closure would read the whole draft again).
     wanted, added = (
-        (chosen, []) if len(set(chosen)) == len(found) else parts.closure(base, draft, chosen, flattened=flattened)
+        (chosen, []) if len(set(chosen)) == len(found) else parts.closure(base, draft, chosen, compared=compared)
     )
     if translator and (others := [by_id[item_id] for item_id in wanted if not parts.is_translation(by_id[item_id])]):
         raise WorkflowError(
@@ -387,7 +390,9 @@ def approve(
 
     now = timezone.now()
     scheduled = publish_at is not None and publish_at > now
-    release = releases.create(wizard, snapshot=change.snapshot, user=reviewer, note=change.note)
+    release = releases.create(
+        wizard, snapshot=change.snapshot, draft_since=_draft_since(change, live), user=reviewer, note=change.note
+    )
     # The status moves only from "submitted": a decision taken meanwhile (the row lock does not exist on
     # SQLite) leaves nothing to update, and this one is refused.
     won = ChangeRequest.objects.filter(pk=change.pk, status=Status.SUBMITTED).update(
@@ -408,6 +413,18 @@ def approve(
     if not scheduled:
         _go_live(wizard, change, user=reviewer)
     return release
+
+
+def _draft_since(change: ChangeRequest, live: Release | None) -> datetime:
+    """Since when the draft differs from what `change` makes live only by what was saved (releases.differs_since).
+
+    A request of the whole draft, as submitted: the draft then. Otherwise its items are the draft's as submitted and
+    the rest is the live release's, so the earlier of the two moments.
+    """
+    rebased = AuditEntry.objects.filter(change_request=change, action=Action.REBASE).exists()
+    if change.is_whole_draft and not rebased:
+        return change.submitted_at
+    return min(releases.differs_since(live), change.submitted_at) if live else releases.EVER
 
 
 def _make_live(release: Release, *, event: str) -> None:
@@ -644,19 +661,16 @@ def _saved_since(wizard: Node, since: datetime) -> bool:
 def has_draft_changes(wizard: Node, live: Release | None) -> bool:
     """Whether the wizard's draft differs from its live release.
 
-    The draft was the release's snapshot when it was made (approval checks it): unless something was saved since,
-    it still is, and the draft need not be read (thousands of steps). Saves from a minute before the release count
-    too, in case one raced its approval.
+    It differs only by what was saved since the moment the release records (releases.differs_since): unless
+    something was, the draft need not be read (thousands of steps); if something was, it is compared exactly.
     """
-    if live is None:
-        return True
-    if not _saved_since(wizard, live.published_at - timedelta(minutes=1)):
+    if not _edited_since(wizard, live):
         return False
-    return releases.content_hash(releases.freeze(wizard)) != live.content_hash
+    return live is None or releases.content_hash(releases.draft(wizard, live)) != live.content_hash
 
 
 def _edited_since(wizard: Node, live: Release | None) -> bool:
-    return live is None or _saved_since(wizard, live.published_at - timedelta(minutes=1))
+    return live is None or _saved_since(wizard, releases.differs_since(live) - releases.SAVE_MARGIN)
 
 
 def draft_changed_since(change: ChangeRequest) -> bool:

@@ -102,7 +102,7 @@ def reset_changes(wizard: Node) -> tuple[Release | None, dict[str, Any]]:
     release = releases.live_release(wizard)
     if release is None:
         return None, {"steps": [], "links": [], "has_changes": False}
-    return release, review.layout(release.snapshot, releases.freeze(wizard))
+    return release, review.layout(release.snapshot, releases.draft(wizard, release))
 
 
 def _load(wizard: Node, snapshot: dict[str, Any], comment: str) -> Node:

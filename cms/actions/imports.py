@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cms import audit, checks, releases
@@ -65,7 +66,7 @@ def publish_import(wizard: Node, *, user: AbstractBaseUser | None, operator: str
             _("“%(wizard)s” is live already: its changes go through review (submit the wizard), not an import."),
             wizard=wizard.slug,
         )
-    snapshot = releases.freeze(wizard)
+    frozen_at, snapshot = timezone.now(), releases.freeze(wizard)
     results = checks.run(snapshot)
     if blocking := checks.errors(results):
         listed = " ".join(problem["message"] for problem in blocking[:3])
@@ -75,7 +76,7 @@ def publish_import(wizard: Node, *, user: AbstractBaseUser | None, operator: str
             listed=listed,
         )
     try:
-        release = releases.create(wizard, snapshot=snapshot, user=user, note=reason.strip())
+        release = releases.create(wizard, snapshot=snapshot, draft_since=frozen_at, user=user, note=reason.strip())
     except translations.MissingTranslations as error:
         raise ActionError(_("%(problem)s"), problem=str(error)) from None
     publishing.make_live(release, event="publish")

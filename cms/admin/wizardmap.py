@@ -73,7 +73,7 @@ class WizardMapMixin:
             compared_to = change.base_release.snapshot if change.base_release else None
             edit = False
         else:
-            snapshot = releases.freeze(wizard)
+            snapshot = releases.draft(wizard, live)
             preview = ("cms:preview", None)
             heading = _("Map of the draft of “%s”") % wizard
             compared_to = live.snapshot if live else None

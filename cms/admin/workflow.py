@@ -226,14 +226,12 @@ class ChangeRequestAdmin(admin.ModelAdmin):
         if wizard is None:
             context["wizards"] = workflow.wizard_states()
         else:
-            # One wizard: its items to choose from and the summary of what they change (a draft frozen once).
+            # One wizard: its items to choose from and the summary of what they change (the draft compared once).
             choice = self.choice(request, wizard, chosen, added)
-            live = choice["live"]
+            compared = choice.pop("compared")
             context.update(
                 choice=choice,
-                summary=review.summarise(
-                    live.snapshot if live else None, choice.pop("draft"), flattened=choice.pop("flattened")
-                ),
+                summary=review.summarise(compared.old, compared.new, compared=compared),
                 summary_wizard=wizard,
             )
         return TemplateResponse(request, "admin/cms/changerequest/submit.html", context)
@@ -244,7 +242,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
     ) -> dict[str, Any]:
         """The items of the wizard's draft with who changed them, and which boxes are ticked (all, by default)."""
         live = releases.live_release(wizard)
-        draft, flattened, found = workflow.draft_changes(wizard, live)
+        compared, found = workflow.draft_changes(wizard, live)
         authors = workflow.item_authors(wizard, live, found)
         translator = not request.user.has_perm("cms.add_changerequest")
         reasons = {entry["id"]: entry["reason"] for entry in added}
@@ -265,8 +263,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
         return {
             "wizard": wizard,
             "live": live,
-            "draft": draft,
-            "flattened": flattened,
+            "compared": compared,
             "items": rows,
             "added": added_rows,
         }

@@ -183,16 +183,16 @@ def test_without_a_live_release_a_chosen_step_brings_the_start_page(base):
     assert [child["uid"] for child in composed["wizard"]["children"]] == ["u-c"]
 
 
-def test_items_and_closure_read_the_flattened_snapshots_they_are_given(base):
+def test_items_and_closure_read_the_comparison_they_are_given(base):
     draft = copy.deepcopy(base)
     draft["wizard"]["children"].pop(0)
     find(draft, "u-c")["children"] = [step("u-c1", "c1", body_fr="Voir [c](node:c).")]
-    flattened = (releases.flatten(base), releases.flatten(draft))
-    assert parts.items(base, draft, flattened=flattened) == parts.items(base, draft)
+    compared = releases.Comparison(base, draft)
+    assert parts.items(base, draft, compared=compared) == parts.items(base, draft)
     chosen = ["step:u-c1", "step:u-a"]
-    assert parts.closure(base, draft, chosen, flattened=flattened) == parts.closure(base, draft, chosen)
-    # What they are given is what they read: the flattened forms of another draft give that draft's items.
+    assert parts.closure(base, draft, chosen, compared=compared) == parts.closure(base, draft, chosen)
+    # What they are given is what they read: the comparison with another draft gives that draft's items.
     other = copy.deepcopy(base)
     find(other, "u-c")["title"] = {"fr": "Autre"}
-    mixed = parts.items(base, draft, flattened=(flattened[0], releases.flatten(other)))
+    mixed = parts.items(base, draft, compared=releases.Comparison(base, other))
     assert [item["id"] for item in mixed] == ["step:u-c"]

@@ -1,13 +1,19 @@
 import copy
+from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
-from django.db import DatabaseError, transaction
+import time_machine
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from reversion.models import Version
 
-from cms import releases
+from cms import actions, releases, workflow
 from cms.models import LiveRelease, Release
 from tests import factories
 from wizard import exchange
-from wizard.models import Node, wizard_step_paths
+from wizard.models import LinkTarget, Node, wizard_step_paths
 
 
 def test_a_release_freezes_the_whole_wizard_in_every_language(wizard):
@@ -181,3 +187,172 @@ def test_flatten_gives_each_step_its_path_parent_and_place_in_tree_order(wizard)
             "index": place,
         }
     assert releases.flatten(None) == {}
+
+
+# The draft, read against the live release ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def published_long_ago(db, editor):
+    """A wizard written two hours ago (a version of every step: recover needs one), released an hour ago: the
+    steps `draft` reuses (saves a few seconds before a release count as after it: releases.SAVE_MARGIN)."""
+    return written_and_released(factories.make_wizard, editor)
+
+
+def written_and_released(make: Callable[[], Node], editor) -> Node:
+    with time_machine.travel(timezone.now() - timedelta(hours=2), tick=True):
+        wizard = make()
+        factories.record_history(wizard, editor)
+    with time_machine.travel(timezone.now() - timedelta(hours=1), tick=True):
+        factories.publish(wizard)
+    return wizard
+
+
+def at(wizard: Node, path: str) -> Node:
+    return wizard_step_paths(wizard)[path]
+
+
+def unchanged(wizard: Node, editor) -> None:
+    pass
+
+
+def edit_a_dutch_title(wizard: Node, editor) -> None:
+    factories.edit(wizard, "contact", editor, title_nl="Contact opnemen")
+
+
+def rename_a_step_another_text_names(wizard: Node, editor) -> None:
+    actions.rename_step(at(wizard, "profiles/citizen/apply"), slug="request", user=editor)
+
+
+def rename_the_parent_of_a_step_another_text_names(wizard: Node, editor) -> None:
+    actions.rename_step(at(wizard, "profiles/citizen"), slug="person", user=editor)
+
+
+def move_a_step_another_text_names(wizard: Node, editor) -> None:
+    actions.move_step(at(wizard, "profiles/citizen/apply"), user=editor, target=at(wizard, "contact"), position="right")
+
+
+def reorder_siblings(wizard: Node, editor) -> None:
+    actions.move_step(at(wizard, "contact"), user=editor, target=at(wizard, "profiles"), position="left")
+
+
+def add_a_step_and_name_it(wizard: Node, editor) -> None:
+    actions.create_step(Node(slug="new", kind="task", title_fr="Nouveau"), user=editor, reference=at(wizard, "contact"))
+    factories.edit(wizard, "contact", editor, body_fr=f"Voir [nouveau](node:{at(wizard, 'contact/new').uid}).")
+
+
+def delete_then_recover_a_step(wizard: Node, editor) -> None:
+    renew = at(wizard, "profiles/citizen/renew")
+    actions.delete_step(renew, user=editor)
+    actions.move_step(
+        at(wizard, "profiles/company"), user=editor, target=at(wizard, "profiles/citizen"), position="left"
+    )
+    actions.recover_step(Version.objects.get_deleted(Node).get(object_id=str(renew.pk)), user=editor)
+
+
+def delete_a_subtree(wizard: Node, editor) -> None:
+    actions.delete_step(at(wizard, "profiles/company"), user=editor)
+
+
+def stop_using_a_link_target(wizard: Node, editor) -> None:
+    factories.edit(wizard, "profiles/company/apply", editor, body_fr="Plus de portail.")
+
+
+def change_a_link_target(wizard: Node, editor) -> None:
+    target = LinkTarget.objects.get(key="portal")
+    target.url_fr = "https://portal.example.org/nouveau"
+    actions.edit_link_target(target, user=editor)
+
+
+def rename_a_link_target(wizard: Node, editor) -> None:
+    actions.rename_link_target(LinkTarget.objects.get(key="contact-center"), key="centre", user=editor)
+
+
+def change_a_kind(wizard: Node, editor) -> None:
+    factories.edit(wizard, "contact", editor, kind="task")
+
+
+def several_at_once(wizard: Node, editor) -> None:
+    add_a_step_and_name_it(wizard, editor)
+    rename_the_parent_of_a_step_another_text_names(wizard, editor)
+    actions.move_step(at(wizard, "contact"), user=editor, target=at(wizard, "profiles/person"), position="left")
+    rename_a_link_target(wizard, editor)
+    delete_a_subtree(wizard, editor)
+
+
+def reset_the_draft(wizard: Node, editor) -> None:
+    rename_the_parent_of_a_step_another_text_names(wizard, editor)
+    actions.reset_draft(wizard, user=editor)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        unchanged,
+        edit_a_dutch_title,
+        rename_a_step_another_text_names,
+        rename_the_parent_of_a_step_another_text_names,
+        move_a_step_another_text_names,
+        reorder_siblings,
+        add_a_step_and_name_it,
+        delete_then_recover_a_step,
+        delete_a_subtree,
+        stop_using_a_link_target,
+        change_a_link_target,
+        rename_a_link_target,
+        change_a_kind,
+        several_at_once,
+        reset_the_draft,
+    ],
+)
+def test_the_draft_read_against_the_live_release_is_the_frozen_draft(published_long_ago, editor, change, reused):
+    live = releases.live_release(published_long_ago)
+    change(published_long_ago, editor)
+    assert releases.draft(published_long_ago, live) == releases.freeze(published_long_ago)
+    if change is not reset_the_draft:  # a reset writes every step again
+        assert reused  # some steps were taken from the release, not read
+
+
+@pytest.fixture
+def reused(monkeypatch) -> list[int]:
+    """How many steps each `releases.draft` took from the live release instead of reading them."""
+    found: list[int] = []
+    reuse = exchange._reuse
+    monkeypatch.setattr(
+        exchange, "_reuse", lambda earlier, rows, *rest: found.append(len(rows)) or reuse(earlier, rows, *rest)
+    )
+    return found
+
+
+def test_the_draft_reads_in_full_only_the_steps_saved_since_the_live_release(db, editor, reused):
+    wizard = written_and_released(lambda: factories.grow(factories.make_wizard(), 200), editor)
+    live = releases.live_release(wizard)
+    edit_a_dutch_title(wizard, editor)
+    with CaptureQueriesContext(connection) as queries:
+        draft = releases.draft(wizard, live)
+    assert reused == [Node.objects.get_tree(wizard).count() - 1]  # every step but the one saved since
+    assert len(queries) == 3  # the tree's shape, the rows saved since in full, the link targets
+    assert "title_nl" not in queries[0]["sql"]
+    assert "title_nl" in queries[1]["sql"]
+    assert draft == releases.freeze(wizard)
+
+
+def test_a_release_says_since_when_the_draft_differs_from_it(published_long_ago, editor, reviewer):
+    """A request of the whole draft: when it was submitted. One of some changes: the earlier of that and what the
+    release before it said, so that the changes left out are still seen as the draft's."""
+    first = releases.live_release(published_long_ago)
+    assert first.draft_since < timezone.now() - timedelta(minutes=50)
+    with time_machine.travel(timezone.now() - timedelta(minutes=30), tick=True):
+        edit_a_dutch_title(published_long_ago, editor)
+        whole = workflow.submit(published_long_ago, author=editor)
+    second = workflow.approve(whole, reviewer=reviewer)
+    assert second.draft_since == whole.submitted_at
+    with time_machine.travel(timezone.now() - timedelta(minutes=20), tick=True):
+        stop_using_a_link_target(published_long_ago, editor)
+        change_a_kind(published_long_ago, editor)
+        contact = at(published_long_ago, "contact")
+        some = workflow.submit(published_long_ago, author=editor, items=[f"step:{contact.uid}"])
+    third = workflow.approve(some, reviewer=reviewer)
+    assert third.draft_since == second.draft_since
+    assert releases.draft(published_long_ago, third) == releases.freeze(published_long_ago)
+    assert workflow.has_draft_changes(published_long_ago, third)

@@ -176,11 +176,10 @@ def test_a_change_to_the_wizards_start_page_says_so(wizard):
     assert step["position"]["text"] == "the start page"
 
 
-def test_summarise_reads_the_flattened_snapshots_it_is_given(wizard):
+def test_summarise_reads_the_comparison_it_is_given(wizard):
     old = releases.freeze(wizard)
     new = copy.deepcopy(old)
     citizen(new).reverse()
     new["wizard"]["children"][1]["title"] = {"fr": "Contactez-nous"}
-    flattened = (releases.flatten(old), releases.flatten(new))
-    assert summarise(old, new, flattened=flattened) == summarise(old, new)
-    assert summarise(old, new, flattened=(flattened[0], flattened[0]))["has_changes"] is False
+    assert summarise(old, new, compared=releases.Comparison(old, new)) == summarise(old, new)
+    assert summarise(old, new, compared=releases.Comparison(old, old))["has_changes"] is False

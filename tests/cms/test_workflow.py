@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 import reversion
+import time_machine
 from django.core import mail
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -625,6 +626,22 @@ def test_an_urgent_fix_goes_live_alone_while_an_unfinished_section_stays_in_the_
     assert wizard_step_paths(live_wizard)["section/draft"]  # and still in the draft
     _draft, left = workflow.draft_items(live_wizard, release)
     assert {item["path"] for item in left} == {"section", "section/draft"}
+
+
+def test_changes_left_out_of_a_release_stay_unsubmitted_however_long_ago_they_were_saved(
+    live_wizard, editor, editor2, reviewer
+):
+    with time_machine.travel(timezone.now() - timedelta(hours=1), tick=True):
+        new_section(live_wizard, editor2)
+        contact = factories.edit(live_wizard, "contact", editor, title_fr="Contact (urgent)")
+        change = workflow.submit(live_wizard, author=editor, items=[f"step:{contact.uid}"], note="Urgent")
+    release = workflow.approve(change, reviewer=reviewer)  # an hour after the section was saved
+    found, authors = workflow.unsubmitted(live_wizard, release)
+    assert {item["path"]: authors[item["id"]] for item in found} == {
+        "section": ["editor2"],
+        "section/draft": ["editor2"],
+    }
+    assert workflow.wizard_states()[0]["has_draft_changes"] is True
 
 
 def test_a_chosen_step_under_a_new_section_brings_the_section_and_says_why(live_wizard, editor):
