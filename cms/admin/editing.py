@@ -174,6 +174,16 @@ class EditingAdminMixin:
     structure_fields: tuple[str, ...] = ()  # read-only for translators, with the source language's columns
     translated_fields: tuple[str, ...] = ()
 
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except actions.MergeConflict:
+            # A save slipped in between the form's check and the edit action (on SQLite nothing locks the row in
+            # between), and the action refused, writing nothing: the same form, checked again, shows the clash.
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
     def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
         self.object_or_404(request, object_id)  # reversion's history would query its text column with "\x00"
         return super().history_view(request, object_id, extra_context)

@@ -81,6 +81,32 @@ def test_a_clash_is_shown_side_by_side_and_saved_only_after_a_choice(client, edi
     assert (contact.title_fr, contact.note_fr, contact.body_nl) == ("Titre B", "Note A", "Tekst B")
 
 
+def test_a_save_between_the_forms_check_and_the_action_shows_the_clash(client, editor, contact, monkeypatch):
+    """Someone saves after the form checked for clashes and before the action writes (on SQLite nothing locks the
+    row in between): the action refuses (MergeConflict) and the page shows the clash, not a server error."""
+    from cms.admin.editing import NodeEditingMixin
+
+    client.force_login(editor)
+    page = client.get(change_url(contact))
+    factories.edit(contact.get_wizard(), "contact", factories.make_user("other", "Editors"), title_fr="Titre A")
+    check = NodeEditingMixin.merge
+
+    def checked_before_their_save(admin, form, base):
+        if not checked_before_their_save.done:  # the first check ran before their save: it saw none
+            checked_before_their_save.done = True
+            return check(admin, form, {**base, "title_fr": "Titre A"})
+        return check(admin, form, base)
+
+    checked_before_their_save.done = False
+    monkeypatch.setattr(NodeEditingMixin, "merge", checked_before_their_save)
+    response = client.post(change_url(contact), form_data(page, title_fr="Titre B"))
+    assert response.status_code == 200
+    [row] = response.context["adminform"].form.clash_rows
+    assert (row.key, row.theirs, row.mine) == ("title_fr", "Titre A", "Titre B")
+    contact.refresh_from_db()
+    assert contact.title_fr == "Titre A"  # theirs, until a choice is made
+
+
 @pytest.mark.parametrize(("choice", "title"), [("theirs", "Titre A"), ("mine", "Titre B"), ("edit", "Titre C")])
 def test_each_choice_of_the_conflict_screen(client, editor, contact, choice, title):
     from django.test import Client
