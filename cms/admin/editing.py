@@ -174,6 +174,12 @@ class EditingAdminMixin:
     structure_fields: tuple[str, ...] = ()  # read-only for translators, with the source language's columns
     translated_fields: tuple[str, ...] = ()
 
+    @property
+    def media(self) -> forms.Media:
+        # On every page of the step and link target admins, translators' forms included: the repairs of what
+        # axe-core finds in modeltranslation's language tabs and switch (static/cms/form-a11y.js).
+        return super().media + forms.Media(js=["cms/form-a11y.js"])
+
     def changeform_view(
         self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
     ) -> HttpResponse:

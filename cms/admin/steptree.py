@@ -9,8 +9,6 @@
   the slug from the French title.
 - The tree's expanded branches are kept in the browser (static/cms/step-tree.js); after a save, the changelist's
   address ends in "#reveal=ID.ID.ID" (the step and its ancestors), which the script opens and highlights.
-- Every page of the step admin repairs what axe-core finds in modeltranslation's language tabs and switch
-  (static/cms/form-a11y.js).
 """
 
 from typing import Any
@@ -87,12 +85,6 @@ class StepTreeMixin:
     # Treebeard's, plus this tree's script and style and the recover and translations links (TreeAdmin names its
     # own template, which would hide this one).
     change_list_template = "admin/wizard/node/change_list.html"
-
-    @property
-    def media(self) -> forms.Media:
-        # On every page of the step admin, translators' forms included: the repairs of what axe-core finds in
-        # modeltranslation's language tabs and switch (static/cms/form-a11y.js).
-        return super().media + forms.Media(js=["cms/form-a11y.js"])
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type:
         return StepTreeChangeList

@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, expect
 from tests import factories
 from tests.cms.admin.test_workflow_browser import log_in
 from wizard import exchange, translations
-from wizard.models import Node, wizard_step_paths
+from wizard.models import LinkTarget, Node, wizard_step_paths
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,6 +36,8 @@ PAGES: list[tuple[str, Callable[[Node], str]]] = [
     ("submit page of one wizard", lambda wizard: f"cms/changerequest/submit/?wizard={wizard.pk}"),
     ("discard confirmation", lambda wizard: f"wizard/node/{_step(wizard, 'contact').pk}/discard/"),
     ("reset confirmation", lambda wizard: f"wizard/node/{wizard.pk}/reset/"),
+    ("link target list", lambda wizard: "wizard/linktarget/"),
+    ("link target change form", lambda wizard: f"wizard/linktarget/{LinkTarget.objects.order_by('key')[0].pk}/change/"),
 ]
 
 
