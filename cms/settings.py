@@ -308,7 +308,7 @@ LINKCHECK_USER_AGENT = "wizard-cms-linkcheck/1.0 (checks the links of a public d
     f"; +{LINKCHECK_SITE_URL}" if LINKCHECK_SITE_URL else ""
 )
 
-# Editorial workflow (cms/workflow.py): change requests, review, scheduled publishing, notifications.
+# Editorial workflow (cms/workflow/): change requests, review, scheduled publishing, notifications.
 # Every text field a step has must exist in these languages before a change can be approved.
 WIZARD_REQUIRED_LANGUAGES = env_list("WIZARD_REQUIRED_LANGUAGES", "fr")
 # How long a signed preview link works (seconds).

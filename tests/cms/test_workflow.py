@@ -13,6 +13,7 @@ from cms import audit, live, releases, workflow
 from cms.actions import steps
 from cms.models import AuditEntry, ChangeRequest, LinkCheck, LiveRelease, Release
 from cms.workflow import WorkflowError
+from cms.workflow.draft import _edited_since
 from tests import factories
 from wizard.models import LinkTarget, Node, wizard_step_paths
 
@@ -584,9 +585,9 @@ def test_a_save_in_another_wizard_is_not_a_save_of_this_one(live_wizard, editor,
     other = factories.make_wizard(slug="other")
     factories.edit(other, "contact", editor, title_fr="Ailleurs")
     with django_assert_max_num_queries(6):  # the versions saved since, never the wizard's tree
-        assert workflow._edited_since(live_wizard, live) is False
+        assert _edited_since(live_wizard, live) is False
     factories.edit(live_wizard, "contact", editor, title_fr="Ici")
-    assert workflow._edited_since(live_wizard, live) is True
+    assert _edited_since(live_wizard, live) is True
 
 
 # Requests in parts -----------------------------------------------------------------------------------------------
