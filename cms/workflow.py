@@ -403,7 +403,11 @@ def approve(
     )
     if not won:
         raise WorkflowError(_("Request %(pk)s was decided by someone else a moment ago."), pk=change.pk)
-    change.refresh_from_db()
+    # The fields just written: the snapshot (every step) is not decoded again, nor read again as the release's.
+    change.refresh_from_db(
+        fields=["status", "reviewer", "review_comment", "reviewed_at", "publish_at", "release", "checks"]
+    )
+    change.release = release
     details = {"release": release.number, "publish_at": publish_at.isoformat() if scheduled else None}
     action = Action.SCHEDULE if scheduled else Action.APPROVE
     audit.record(wizard, action, user=reviewer, change=change, release=release, comment=comment, details=details)

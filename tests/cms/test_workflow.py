@@ -5,6 +5,7 @@ import pytest
 import reversion
 from django.core import mail
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from reversion.models import Revision
 
@@ -270,6 +271,20 @@ def test_approve_asks_the_link_checker_again_and_keeps_the_other_findings_of_the
     workflow.approve(change, reviewer=reviewer)
     change.refresh_from_db()
     assert change.status == Status.PUBLISHED
+
+
+def test_approve_decodes_the_requests_snapshot_once_and_never_reads_the_new_release_back(change, reviewer):
+    with CaptureQueriesContext(connection) as queries:
+        release = workflow.approve(change, reviewer=reviewer)
+    selects = [query["sql"] for query in queries if query["sql"].lstrip().upper().startswith("SELECT")]
+
+    def reads(table: str, pk: int) -> int:
+        return sum(f'"{table}"."snapshot"' in sql and f'WHERE "{table}"."id" = {pk} ' in sql for sql in selects)
+
+    assert reads("cms_changerequest", change.pk) == 1  # locked and checked, then written: not read back
+    assert reads("cms_release", release.pk) == 0  # made from that snapshot: not read back to go live
+    change.refresh_from_db()
+    assert (change.status, change.release) == (Status.PUBLISHED, release)
 
 
 def test_approve_with_a_time_schedules_it(change, live_wizard, reviewer, release):
