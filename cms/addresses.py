@@ -19,7 +19,7 @@ the size of the wizard or the number of its releases, and never from the release
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import models
 
@@ -30,6 +30,7 @@ Answer = PublicAddress.Answer
 Address = tuple[str, str]  # (wizard slug, step path)
 # Longer paths do not fit the indexed column: such an address answers 404 once gone (nobody types it).
 MAX_PATH = PublicAddress._meta.get_field("path").max_length
+BATCH = 500  # rows a statement writes or deletes at most
 
 
 @dataclass(frozen=True)
@@ -92,11 +93,28 @@ def _nearest_live_ancestor(seen: Seen, parents: dict[str, str], live_paths: dict
     return live_paths.get(ancestor, "")  # none left: the start page
 
 
+class _Row(NamedTuple):
+    """What a row holds besides its wizard and address (live_at last: it alone moves at every release)."""
+
+    uid: str
+    parent_uid: str
+    answer: str
+    live_slug: str
+    target: str
+    live_at: datetime
+
+
+def _stored(wizard_id: int, address_model: type[models.Model]) -> dict[Address, tuple[int, _Row]]:
+    """The wizard's rows as they are, by address: primary key and values (plain values, one query)."""
+    rows = address_model.objects.filter(wizard_id=wizard_id).values_list("pk", "slug", "path", *_Row._fields)
+    return {(slug, path): (pk, _Row(*values)) for pk, slug, path, *values in rows}
+
+
 def record(wizard_id: int, snapshot: dict[str, Any], *, at: datetime) -> None:
     """`snapshot` of the wizard went live at `at`: add its addresses, and rewrite what each of the wizard's answers."""
-    rows = PublicAddress.objects.filter(wizard_id=wizard_id)
-    history = {(row.slug, row.path): Seen(row.uid, row.parent_uid, row.live_at) for row in rows}
-    write(wizard_id, with_release(history, snapshot, at=at), snapshot)
+    stored = _stored(wizard_id, PublicAddress)
+    history = {address: Seen(row.uid, row.parent_uid, row.live_at) for address, (_pk, row) in stored.items()}
+    write(wizard_id, with_release(history, snapshot, at=at), snapshot, stored=stored)
 
 
 def write(
@@ -106,29 +124,55 @@ def write(
     *,
     address_model: type[models.Model] = PublicAddress,
     pointer_model: type[models.Model] = LiveRelease,
+    stored: dict[Address, tuple[int, _Row]] | None = None,
 ) -> None:
-    """Replace the wizard's rows by `history` answered against `snapshot` (the models: a migration passes its own)."""
+    """Make the wizard's rows `history` answered against `snapshot`, writing only the rows that change.
+
+    The models: a migration passes its own. `stored`: the wizard's rows as `_stored` reads them, when already read.
+    """
     slug = snapshot["wizard"]["slug"]
     # An old slug now live for another wizard is that wizard's: its addresses answer from its release.
     taken = set(pointer_model.objects.exclude(wizard_id=wizard_id).values_list("slug", flat=True))
-    address_model.objects.filter(wizard_id=wizard_id).delete()
+    wanted = {}
+    for (old_slug, path), found in answers(history, snapshot).items():
+        if old_slug not in taken and len(path) <= MAX_PATH and len(found.target) <= MAX_PATH:
+            seen = history[(old_slug, path)]
+            wanted[(old_slug, path)] = _Row(
+                seen.uid, seen.parent_uid, found.answer, found.live_slug, found.target, seen.live_at
+            )
+    if stored is None:
+        stored = _stored(wizard_id, address_model)
     # The slug this wizard is live at is its own now: another wizard's old addresses under it are shadowed for good.
-    address_model.objects.filter(slug=slug).delete()
+    address_model.objects.filter(slug=slug).exclude(wizard_id=wizard_id).delete()
+    gone = [pk for address, (pk, _row) in stored.items() if address not in wanted]
+    for start in range(0, len(gone), BATCH):
+        address_model.objects.filter(pk__in=gone[start : start + BATCH]).delete()
+    changed = {address: pk for address, (pk, row) in stored.items() if address in wanted and row != wanted[address]}
+    # Every address of the live release was live just now: its live_at moves at each release, even when nothing else
+    # does. One statement moves the live rows' live_at; the rows that change otherwise are written one by one.
+    live_at = {row.live_at for row in wanted.values() if row.answer == Answer.LIVE}
+    if len(live_at) == 1:
+        now = live_at.pop()
+        still = [
+            address
+            for address in changed
+            if stored[address][1].answer == Answer.LIVE and stored[address][1][:-1] + (now,) == wanted[address]
+        ]
+        if still:
+            # The other live rows either stay as they are (their live_at is `now` already) or are rewritten below.
+            address_model.objects.filter(wizard_id=wizard_id, answer=Answer.LIVE).update(live_at=now)
+        for address in still:
+            del changed[address]
+    address_model.objects.bulk_update(
+        [address_model(pk=pk, **wanted[address]._asdict()) for address, pk in changed.items()],
+        _Row._fields,
+        batch_size=BATCH,
+    )
     address_model.objects.bulk_create(
         [
-            address_model(
-                wizard_id=wizard_id,
-                slug=old_slug,
-                path=path,
-                uid=history[(old_slug, path)].uid,
-                parent_uid=history[(old_slug, path)].parent_uid,
-                live_at=history[(old_slug, path)].live_at,
-                answer=found.answer,
-                live_slug=found.live_slug,
-                target=found.target,
-            )
-            for (old_slug, path), found in answers(history, snapshot).items()
-            if old_slug not in taken and len(path) <= MAX_PATH and len(found.target) <= MAX_PATH
+            address_model(wizard_id=wizard_id, slug=old_slug, path=path, **row._asdict())
+            for (old_slug, path), row in wanted.items()
+            if (old_slug, path) not in stored
         ],
-        batch_size=500,
+        batch_size=BATCH,
     )

@@ -6,10 +6,11 @@ import reversion
 import time_machine
 from django.core import mail
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from reversion.models import Revision
 
-from cms import audit, live, releases, workflow
+from cms import audit, checks, live, releases, workflow
 from cms.actions import steps
 from cms.models import AuditEntry, ChangeRequest, LinkCheck, LiveRelease, Release
 from cms.workflow import WorkflowError
@@ -254,6 +255,38 @@ def test_warnings_do_not_block_approval(live_wizard, editor, reviewer):
     found = [problem["check"] for problem in change.checks]
     assert sorted(found) == ["fallbacks", "links", "translations"]  # all warnings
     workflow.approve(change, reviewer=reviewer)
+
+
+def test_approve_asks_the_link_checker_again_and_keeps_the_other_findings_of_the_submission(
+    live_wizard, editor, reviewer, monkeypatch
+):
+    factories.edit(live_wizard, "contact", editor, body_fr="Voir [le site](https://gone.example.org/).")
+    change = workflow.submit(live_wizard, author=editor)
+    assert not checks.errors(change.checks)
+    # The link broke since: the approval sees it, without running the checks that read every step again.
+    LinkCheck.objects.create(url="https://gone.example.org/", status=LinkCheck.Status.BROKEN, http_status=404)
+    for name in ("structure", "references", "languages", "translations", "fallbacks"):
+        monkeypatch.setattr(checks, name, lambda *args, **kwargs: pytest.fail("run again at approval"))
+    with pytest.raises(WorkflowError, match="1 error.*https://gone.example.org/ is gone"):
+        workflow.approve(change, reviewer=reviewer)
+    LinkCheck.objects.filter(url="https://gone.example.org/").update(status=LinkCheck.Status.OK, http_status=200)
+    workflow.approve(change, reviewer=reviewer)
+    change.refresh_from_db()
+    assert change.status == Status.PUBLISHED
+
+
+def test_approve_decodes_the_requests_snapshot_once_and_never_reads_the_new_release_back(change, reviewer):
+    with CaptureQueriesContext(connection) as queries:
+        release = workflow.approve(change, reviewer=reviewer)
+    selects = [query["sql"] for query in queries if query["sql"].lstrip().upper().startswith("SELECT")]
+
+    def reads(table: str, pk: int) -> int:
+        return sum(f'"{table}"."snapshot"' in sql and f'WHERE "{table}"."id" = {pk} ' in sql for sql in selects)
+
+    assert reads("cms_changerequest", change.pk) == 1  # locked and checked, then written: not read back
+    assert reads("cms_release", release.pk) == 0  # made from that snapshot: not read back to go live
+    change.refresh_from_db()
+    assert (change.status, change.release) == (Status.PUBLISHED, release)
 
 
 def test_approve_with_a_time_schedules_it(change, live_wizard, reviewer, release):
