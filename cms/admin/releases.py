@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -55,11 +56,19 @@ def _side(value: str, wizard: Node | None = None) -> tuple[str, dict[str, Any] |
     return str(_("release #%d") % release.number), release.snapshot, release
 
 
+class ReleaseChangeList(ChangeList):
+    def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> QuerySet[Release]:
+        # A row names its release by the slug the wizard had then, read in the database: not the snapshot itself
+        # (megabytes for a large wizard, a hundred rows a page).
+        rows = super().get_queryset(request, exclude_parameters).defer("snapshot")
+        return rows.annotate(slug=KeyTextTransform("slug", KeyTransform("wizard", "snapshot")))
+
+
 @admin.register(Release)
 class ReleaseAdmin(RecordAdmin):
     """Every release of every wizard, each with its page; reviewers roll back from a release's page."""
 
-    list_display = ("__str__", "wizard", "number", "published_at", "published_by", "note", "is_live")
+    list_display = ("name", "wizard", "number", "published_at", "published_by", "note", "is_live")
     list_filter = (("wizard", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("wizard", "published_by")
     actions = None
@@ -67,6 +76,13 @@ class ReleaseAdmin(RecordAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Release]:
         # Whether each release is live, in the list's own query: not one query per row.
         return super().get_queryset(request).annotate(live=Exists(LiveRelease.objects.filter(release=OuterRef("pk"))))
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type:
+        return ReleaseChangeList
+
+    @admin.display(description=_("release"))
+    def name(self, release: Release) -> str:
+        return f"{release.slug} #{release.number}"  # str(release), from the list's own query
 
     @admin.display(boolean=True, description=_("live"))
     def is_live(self, release: Release) -> bool:
@@ -98,11 +114,18 @@ class ReleaseAdmin(RecordAdmin):
         release = self._get(request, object_id)
         wizard = release.wizard
         previous = wizard.releases.filter(number__lt=release.number).order_by("-number").first()
-        live = releases.live_release(wizard)
+        # The live release and the others are named and linked, not read: not their snapshots (megabytes each for a
+        # large wizard, and a wizard keeps every release it ever had).
+        pointer = LiveRelease.objects.select_related("release").defer("release__snapshot").filter(wizard=wizard).first()
+        live = pointer.release if pointer else None
         changes = releases.diff(previous.snapshot if previous else None, release.snapshot)
-        went_live = AuditEntry.objects.filter(
-            release=release, action__in=[AuditEntry.Action.PUBLISH, AuditEntry.Action.ROLLBACK]
-        ).select_related("user", "wizard", "release")
+        went_live = (
+            AuditEntry.objects.filter(
+                release=release, action__in=[AuditEntry.Action.PUBLISH, AuditEntry.Action.ROLLBACK]
+            )
+            .select_related("user", "wizard", "release")
+            .defer("release__snapshot")
+        )
         context = self._context(
             request,
             str(_("Release #%(number)d of %(wizard)s") % {"number": release.number, "wizard": wizard.slug}),
@@ -115,7 +138,7 @@ class ReleaseAdmin(RecordAdmin):
             is_live=live is not None and live.pk == release.pk,
             changes=changes,
             summary=review.summary(changes),
-            others=wizard.releases.exclude(pk=release.pk).order_by("-number"),
+            others=wizard.releases.exclude(pk=release.pk).defer("snapshot").order_by("-number"),
             preview_url=reverse("cms:preview-release", args=[release.pk, "fr"]),
             map_url=map_url(release.wizard_id, release=release.number),
             can_rollback=request.user.has_perm("cms.publish_release") and (live is None or live.pk != release.pk),
@@ -219,12 +242,16 @@ class AuditEntryAdmin(RecordAdmin):
     list_display = ("at", "described", "address")
     list_display_links = ("at",)
     list_filter = (("wizard", admin.RelatedOnlyFieldListFilter), ("user", admin.RelatedOnlyFieldListFilter), "action")
-    list_select_related = ("user", "wizard", "release")
     search_fields = ("object_repr", "comment", "address")
     date_hierarchy = "at"
     ordering = ("-at", "-pk")
     fields = ("described", "at", "user", "address", "wizard", "request", "release_link", "comment", "facts")
     readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEntry]:
+        # An entry names its release, never reads its snapshot (megabytes for a large wizard). Here rather than in
+        # list_select_related, which the change list applies only to a query that has none.
+        return super().get_queryset(request).select_related("user", "wizard", "release").defer("release__snapshot")
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return AuditChangeList

@@ -124,6 +124,38 @@ def test_a_release_page_says_who_published_what_and_why(client, editor, reviewer
     assert published.release.content_hash not in html
 
 
+def test_a_release_page_reads_two_snapshots_however_many_releases_the_wizard_has(client, reviewer, live_wizard):
+    """Its own and the previous one's, to show what changed; the live one and the others are only named."""
+    for n in range(4):
+        factories.edit(live_wizard, "contact", None, title_fr=f"Contact {n}")
+        factories.publish(live_wizard)
+    first = live_wizard.releases.order_by("number")[1]
+    client.force_login(reviewer)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(page_of(first))
+    assert response.status_code == 200
+    assert "#5" in response.content.decode()  # the live one, named
+    read = [query["sql"] for query in queries if '"cms_release"."snapshot"' in query["sql"]]
+    assert len(read) == 2
+
+
+def test_the_releases_list_and_the_audit_log_read_no_snapshot(client, editor, reviewer, live_wizard):
+    for n in range(3):
+        factories.edit(live_wizard, "contact", editor, title_fr=f"Contact {n}")
+        workflow.approve(workflow.submit(live_wizard, author=editor), reviewer=reviewer)
+    client.force_login(reviewer)
+    response = client.get(reverse("admin:cms_release_changelist"))
+    html = response.content.decode()
+    assert all(f"demo #{n}" in html for n in range(1, 5))
+    rows = response.context["cl"].result_list
+    assert len(rows) == 4
+    assert all("snapshot" in row.get_deferred_fields() for row in rows)  # never read, not even by str()
+    log = client.get(reverse("admin:cms_auditentry_changelist"))
+    named = [entry.release for entry in log.context["cl"].result_list if entry.release_id]
+    assert len(named) == 6  # approved and published, three times
+    assert all("snapshot" in release.get_deferred_fields() for release in named)
+
+
 def test_a_release_page_gives_the_rollback_reason_it_went_live_by(client, reviewer, published, release):
     workflow.rollback(release.wizard, release=release, user=reviewer, reason="Le titre prête à confusion")
     client.force_login(reviewer)
