@@ -8,7 +8,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -61,7 +60,7 @@ class ReleaseChangeList(ChangeList):
         # A row names its release by the slug the wizard had then, read in the database: not the snapshot itself
         # (megabytes for a large wizard, a hundred rows a page).
         rows = super().get_queryset(request, exclude_parameters).defer("snapshot")
-        return rows.annotate(slug=KeyTextTransform("slug", KeyTransform("wizard", "snapshot")))
+        return rows.annotate(slug=releases.slug_in_snapshot())
 
 
 @admin.register(Release)

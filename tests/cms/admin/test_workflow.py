@@ -195,6 +195,22 @@ def test_the_list_of_requests_filters_by_state(client, reviewer, change, live_wi
     assert list(response.context["cl"].result_list) == [change]
 
 
+def test_the_list_of_requests_reads_no_snapshot(client, reviewer, change, live_wizard, editor):
+    approved = workflow.approve(change, reviewer=reviewer)
+    factories.edit(live_wizard, "contact", editor, title_fr="Autre")
+    waiting = workflow.submit(live_wizard, author=editor)
+    client.force_login(reviewer)
+    response = client.get(reverse("admin:cms_changerequest_changelist"))
+    html = response.content.decode()
+    assert f"demo: request {waiting.pk} ({waiting.get_status_display()})" in html
+    assert f"#{approved.number}" in html
+    rows = response.context["cl"].result_list
+    assert len(rows) == 2
+    for row in rows:  # its snapshot, items and checks, and its release's snapshot: never read, not even by str()
+        assert {"snapshot", "items", "checks"} <= row.get_deferred_fields()
+        assert row.release is None or "snapshot" in row.release.get_deferred_fields()
+
+
 def test_the_admin_index_shows_what_waits_for_each_user(client, reviewer, change, editor, live_wizard):
     client.force_login(reviewer)
     html = client.get(reverse("admin:index")).content.decode()
