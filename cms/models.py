@@ -4,6 +4,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +12,22 @@ from django.utils.translation import gettext_lazy as _
 from wizard.models import Node
 
 
-class Release(models.Model):
+class SnapshotQuerySet(models.QuerySet):
+    """Releases and change requests hold a whole wizard (megabytes when it is large): lists name them, not read them."""
+
+    def named(self) -> "SnapshotQuerySet":
+        """Rows to name and link to: what they hold stays in the database, which reads the wizard's slug for str()."""
+        held = self.defer(*self.model.HELD)
+        return held.annotate(snapshot_slug=KeyTextTransform("slug", KeyTransform("wizard", "snapshot")))
+
+
+class NamedBySnapshot:
+    def wizard_slug(self) -> str:
+        """The wizard's slug as the snapshot has it: read by the database for a `named()` row."""
+        return self.__dict__.get("snapshot_slug") or self.snapshot["wizard"]["slug"]
+
+
+class Release(NamedBySnapshot, models.Model):
     """An immutable snapshot of one wizard, in every language, as the public saw or will see it.
 
     Database triggers refuse any UPDATE (migration 0002) or DELETE (0009) of a release: what was published stays
@@ -37,12 +53,15 @@ class Release(models.Model):
         ),
     )
 
+    HELD = ("snapshot",)  # what SnapshotQuerySet.named() leaves unread
+    objects = SnapshotQuerySet.as_manager()
+
     class Meta:
         ordering = ["wizard", "-number"]
         constraints = [models.UniqueConstraint(fields=["wizard", "number"], name="unique_release_number")]
 
     def __str__(self) -> str:
-        return f"{self.snapshot['wizard']['slug']} #{self.number}"
+        return f"{self.wizard_slug()} #{self.number}"
 
 
 class LiveRelease(models.Model):
@@ -241,7 +260,7 @@ class WebhookDelivery(models.Model):
         return f"{self.event} {self.wizard} → {self.webhook}: {self.get_status_display()}"
 
 
-class ChangeRequest(models.Model):
+class ChangeRequest(NamedBySnapshot, models.Model):
     """A wizard's draft, frozen when an editor submits it, waiting for (or after) a reviewer's decision."""
 
     class Status(models.TextChoices):
@@ -284,6 +303,9 @@ class ChangeRequest(models.Model):
     # instead of diffing two snapshots per line. Empty for requests made before it was kept.
     counts = models.JSONField(default=dict, blank=True)
 
+    HELD = ("snapshot", "items", "checks")  # what SnapshotQuerySet.named() leaves unread
+    objects = SnapshotQuerySet.as_manager()
+
     class Meta:
         ordering = ["-submitted_at", "-pk"]
         verbose_name = _("change request")
@@ -294,7 +316,7 @@ class ChangeRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.snapshot['wizard']['slug']}: request {self.pk} ({self.get_status_display()})"
+        return f"{self.wizard_slug()}: request {self.pk} ({self.get_status_display()})"
 
     def get_absolute_url(self) -> str:
         return reverse("admin:cms_changerequest_change", args=[self.pk])

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.utils import timezone
 
 from cms import addresses, webhooks
@@ -26,12 +25,6 @@ Flat = dict[str, dict[str, Any]]  # `flatten`: each step of a snapshot by uid
 SAVE_MARGIN = timedelta(seconds=5)
 # The draft of a wizard whose first release held only part of it may differ from a release in anything ever saved.
 EVER = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-def slug_in_snapshot() -> KeyTextTransform:
-    """The wizard's slug in a stored snapshot, read by the database: lists name releases and requests by it without
-    reading their snapshots (megabytes each for a large wizard)."""
-    return KeyTextTransform("slug", KeyTransform("wizard", "snapshot"))
 
 
 def freeze(wizard: Node) -> dict[str, Any]:

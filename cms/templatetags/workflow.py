@@ -22,12 +22,12 @@ def waiting_for(user: AbstractBaseUser) -> dict[str, Any]:
     to_review, scheduled, own, drafts, outdated = [], [], [], [], []
     if user.has_perm("cms.review_changerequest"):
         waiting = ChangeRequest.objects.filter(status=ChangeRequest.Status.SUBMITTED).exclude(author=user)
-        to_review = list(waiting.select_related("author", "wizard").order_by("submitted_at"))
+        to_review = list(waiting.named().select_related("author", "wizard").order_by("submitted_at"))
     if user.has_perm("cms.publish_release"):
         due = ChangeRequest.objects.filter(status=ChangeRequest.Status.SCHEDULED).order_by("publish_at")
-        scheduled = list(due.select_related("wizard"))
+        scheduled = list(due.named().select_related("wizard"))
     if user.has_perm("cms.add_changerequest") or user.has_perm("cms.submit_translation"):
-        mine = ChangeRequest.objects.filter(author=user).select_related("wizard", "reviewer")
+        mine = ChangeRequest.objects.filter(author=user).named().select_related("wizard", "reviewer")
         own = list(mine.order_by("-submitted_at")[:5])
         for wizard in Node.objects.wizards():
             found, authors = unsubmitted(wizard, releases.live_release(wizard))

@@ -230,7 +230,7 @@ def wizard_states(*, drafts: bool = True) -> list[dict[str, Any]]:
     pending say it (None for the others).
     """
     states = []
-    pending = ChangeRequest.objects.filter(status__in=ChangeRequest.PENDING).select_related("author")
+    pending = ChangeRequest.objects.filter(status__in=ChangeRequest.PENDING).named().select_related("author")
     # The live releases' numbers, hashes and dates; not their snapshots (megabytes each for a large wizard).
     pointers = LiveRelease.objects.select_related("release").defer("release__snapshot")
     pointers = {pointer.wizard_id: pointer.release for pointer in pointers}
