@@ -131,8 +131,10 @@ def make_live(release: Release, *, event: str = "publish") -> LiveRelease:
     return pointer
 
 
-def live_release(wizard: Node) -> Release | None:
-    pointer = LiveRelease.objects.select_related("release").filter(wizard=wizard).first()
+def live_release(wizard: Node, *, read: bool = True) -> Release | None:
+    """The wizard's live release; without `read`, only named (its snapshot, megabytes for a large wizard, unread)."""
+    pointers = LiveRelease.objects.select_related("release").filter(wizard=wizard)
+    pointer = (pointers if read else pointers.defer("release__snapshot")).first()
     return pointer.release if pointer else None
 
 

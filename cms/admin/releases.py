@@ -106,10 +106,8 @@ class ReleaseAdmin(RecordAdmin):
         release = self._get(request, object_id)
         wizard = release.wizard
         previous = wizard.releases.filter(number__lt=release.number).order_by("-number").first()
-        # The live release and the others are named and linked, not read: not their snapshots (megabytes each for a
-        # large wizard, and a wizard keeps every release it ever had).
-        pointer = LiveRelease.objects.select_related("release").defer("release__snapshot").filter(wizard=wizard).first()
-        live = pointer.release if pointer else None
+        # The live release and the others are named and linked, not read (a wizard keeps every release it ever had).
+        live = releases.live_release(wizard, read=False)
         changes = releases.diff(previous.snapshot if previous else None, release.snapshot)
         went_live = (
             AuditEntry.objects.filter(
@@ -130,7 +128,7 @@ class ReleaseAdmin(RecordAdmin):
             is_live=live is not None and live.pk == release.pk,
             changes=changes,
             summary=review.summary(changes),
-            others=wizard.releases.exclude(pk=release.pk).defer("snapshot").order_by("-number"),
+            others=wizard.releases.exclude(pk=release.pk).named().order_by("-number"),
             preview_url=reverse("cms:preview-release", args=[release.pk, "fr"]),
             map_url=map_url(release.wizard_id, release=release.number),
             can_rollback=request.user.has_perm("cms.publish_release") and (live is None or live.pk != release.pk),
