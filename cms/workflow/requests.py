@@ -22,6 +22,7 @@ from cms.linkcheck import jobs
 from cms.models import AuditEntry, ChangeRequest, LiveRelease, Release
 from cms.workflow.draft import draft_changes, editors_since
 from wizard.models import Node
+from wizard.translations import MissingTranslations
 
 Status = ChangeRequest.Status
 Action = AuditEntry.Action
@@ -240,9 +241,12 @@ def approve(
 
     now = timezone.now()
     scheduled = publish_at is not None and publish_at > now
-    release = releases.create(
-        wizard, snapshot=change.snapshot, draft_since=_draft_since(change, live), user=reviewer, note=change.note
-    )
+    try:
+        release = releases.create(
+            wizard, snapshot=change.snapshot, draft_since=_draft_since(change, live), user=reviewer, note=change.note
+        )
+    except MissingTranslations as error:  # a rule the settings set after the submission's checks
+        raise WorkflowError(_("%(problem)s"), problem=str(error)) from None
     # The status moves only from "submitted": a decision taken meanwhile (the row lock does not exist on
     # SQLite) leaves nothing to update, and this one is refused.
     won = ChangeRequest.objects.filter(pk=change.pk, status=Status.SUBMITTED).update(

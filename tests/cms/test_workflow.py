@@ -247,6 +247,20 @@ def test_approve_refuses_while_the_checks_find_errors(live_wizard, editor, revie
     assert snapshot_state(live_wizard) == before
 
 
+def test_a_rule_on_missing_translations_set_after_submission_refuses_approval_clearly(
+    live_wizard, editor, reviewer, settings
+):
+    """Approval keeps the checks found at submission (cms.checks.current); the release still refuses what the
+    settings forbid now, and approval says so as any refusal, changing nothing."""
+    factories.edit(live_wizard, "contact", editor, title_fr="Contactez-nous")  # no Dutch title any more
+    change = workflow.submit(live_wizard, author=editor)
+    settings.WIZARD_PUBLISH_WITH_MISSING_TRANSLATIONS = False
+    before = snapshot_state(live_wizard)
+    with pytest.raises(WorkflowError, match="cannot be published with missing translations"):
+        workflow.approve(change, reviewer=reviewer)
+    assert snapshot_state(live_wizard) == before
+
+
 def test_warnings_do_not_block_approval(live_wizard, editor, reviewer):
     url = "https://www.example.org/fr/contact"
     LinkCheck.objects.create(url=url, status=LinkCheck.Status.UNSTABLE, error="timed out")
