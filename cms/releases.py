@@ -196,13 +196,15 @@ def diff(
     new: dict[str, Any],
     *,
     flattened: tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]] | None = None,
+    texts_of_whole_steps: bool = True,
 ) -> dict[str, Any]:
     """What changed from one snapshot to the next (`old` None: everything is new).
 
     Steps are matched by uid, so a renamed or moved step stays one step. Each changed step says how: "added",
     "removed" or "changed", whether it moved (another parent) or was reordered (same parent, another place
     among the siblings both versions have), and which fields changed in which language, old and new.
-    `flattened` is (flatten(old), flatten(new)) when the caller has them already.
+    `flattened` is (flatten(old), flatten(new)) when the caller has them already. Without `texts_of_whole_steps`,
+    an added or removed step's fields are left out (a page that only names them: a first release adds thousands).
     """
     before, after = flattened or (flatten(old), flatten(new))
     names = ("slug", "kind", *NODE_TEXT_FIELDS)
@@ -211,7 +213,7 @@ def diff(
     for uid, now in after.items():
         then = before.get(uid)
         if then is None:
-            fields = _field_changes({}, now["entry"], names)
+            fields = _field_changes({}, now["entry"], names) if texts_of_whole_steps else []
             steps.append(_step(uid, "added", then, now, fields))
             continue
         same = all(then["entry"].get(name) == now["entry"].get(name) for name in names)  # most steps: quick
@@ -222,7 +224,8 @@ def diff(
             steps.append(_step(uid, "changed", then, now, fields, moved=moved, reordered=reordered))
     for uid, then in before.items():
         if uid not in after:
-            steps.append(_step(uid, "removed", then, None, _field_changes(then["entry"], {}, names)))
+            fields = _field_changes(then["entry"], {}, names) if texts_of_whole_steps else []
+            steps.append(_step(uid, "removed", then, None, fields))
 
     old_links = {entry["key"]: entry for entry in (old or {}).get("links", [])}
     new_links = {entry["key"]: entry for entry in new.get("links", [])}

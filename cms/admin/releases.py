@@ -108,7 +108,8 @@ class ReleaseAdmin(RecordAdmin):
         previous = wizard.releases.filter(number__lt=release.number).order_by("-number").first()
         # The live release and the others are named and linked, not read (a wizard keeps every release it ever had).
         live = releases.live_release(wizard, read=False)
-        changes = releases.diff(previous.snapshot if previous else None, release.snapshot)
+        # The page names added and removed steps (the comparison page shows their texts).
+        changes = releases.diff(previous.snapshot if previous else None, release.snapshot, texts_of_whole_steps=False)
         went_live = (
             AuditEntry.objects.filter(
                 release=release, action__in=[AuditEntry.Action.PUBLISH, AuditEntry.Action.ROLLBACK]

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from reversion.models import Version
 
-from cms import actions, releases, workflow
+from cms import actions, releases, review, workflow
 from cms.models import LiveRelease, Release
 from tests import factories
 from wizard import exchange
@@ -356,3 +356,20 @@ def test_a_release_says_since_when_the_draft_differs_from_it(published_long_ago,
     assert third.draft_since == second.draft_since
     assert releases.draft(published_long_ago, third) == releases.freeze(published_long_ago)
     assert workflow.has_draft_changes(published_long_ago, third)
+
+
+def test_a_diff_may_name_added_and_removed_steps_without_their_texts(wizard):
+    """What a page that only names them asks for (a release's page: a first release adds every step)."""
+    old = releases.freeze(wizard)
+    new = copy.deepcopy(old)
+    new["wizard"]["children"].pop()  # contact goes
+    new["wizard"]["children"][0]["children"].append(
+        {"uid": "6b0a3f4e-2c1d-4e5f-8a9b-0c1d2e3f4a5b", "slug": "new", "kind": "task", "title": {"fr": "Nouveau"}}
+    )
+    new["wizard"]["children"][0]["title"] = {"fr": "Autre titre", "nl": "Titel profiles"}
+    full, named = releases.diff(old, new), releases.diff(old, new, texts_of_whole_steps=False)
+    assert [(s["path"], s["change"]) for s in named["steps"]] == [(s["path"], s["change"]) for s in full["steps"]]
+    by_change = {step["change"]: step["fields"] for step in named["steps"]}
+    assert by_change["added"] == by_change["removed"] == []
+    assert by_change["changed"] == next(s["fields"] for s in full["steps"] if s["change"] == "changed")
+    assert review.summary(named) == review.summary(full)
