@@ -90,11 +90,16 @@ def draft_changes(
 
     The draft is read as pages read it (releases.draft: only the steps saved since `live` in full), or, when what
     is made of it is `stored`, frozen whole."""
+    compared = _compared(wizard, live, stored=stored)
+    return compared, parts.items(compared.old, compared.new, compared=compared)
+
+
+def _compared(wizard: Node, live: Release | None, *, stored: bool = False) -> releases.Comparison:
+    """The live release's snapshot against the draft (read as `draft_changes` says), the former flattened once."""
     base = live.snapshot if live else None
     before = releases.flatten(base)
     draft = releases.freeze(wizard) if stored else releases.draft(wizard, live, flat=before)
-    compared = releases.Comparison(base, draft, before=before)
-    return compared, parts.items(base, draft, compared=compared)
+    return releases.Comparison(base, draft, before=before)
 
 
 def item_authors(wizard: Node, live: Release | None, found: list[dict[str, Any]]) -> dict[str, list[str]]:
@@ -167,9 +172,8 @@ def unsubmitted(wizard: Node, live: Release | None) -> tuple[list[dict[str, Any]
 
 def needed(wizard: Node, chosen: Iterable[str]) -> tuple[list[str], list[dict[str, str]]]:
     """What submitting `chosen` items would hold: the items with their closure, and why each one was added."""
-    live = releases.live_release(wizard)
-    draft = releases.draft(wizard, live)
-    return parts.closure(live.snapshot if live else None, draft, chosen)
+    compared = _compared(wizard, releases.live_release(wizard))
+    return parts.closure(compared.old, compared.new, chosen, compared=compared)
 
 
 # Past this many step versions saved since a moment, `_saved_since` stops looking for one of the wizard's: it says yes.
